@@ -32,8 +32,10 @@ def main():
         set_seed(42)
         learn = hf_classifier_learner(dls, model)
         t0 = time.perf_counter()
-        with learn.no_bar(): RECIPES[name](learn)
-        res[name] = {'accuracy': float(learn.validate()[1]), 'train_seconds': round(time.perf_counter() - t0, 1)}
+        with learn.no_bar():
+            RECIPES[name](learn)
+            secs = time.perf_counter() - t0
+            res[name] = {'accuracy': float(learn.validate()[1]), 'train_seconds': round(secs, 1)}
     print(json.dumps(res))
 
 if __name__ == '__main__': main()
