@@ -3,3 +3,4 @@ from fasthf.core import *
 from fasthf.data import *
 from fasthf.learner import *
 from fasthf.classification import *
+from fasthf.lm import *
