@@ -79,3 +79,78 @@ def test_default_job_runs_with_no_flags(tmp_path):
     m = last_json(r.stdout)
     assert m['accuracy'] > 0.6, m
     assert (tmp_path/'fasthf_out'/'model'/'config.json').exists()
+
+@pytest.fixture(scope='module')
+def tiny_mlm(tmp_path_factory, minilm):
+    "A tiny random BERT masked LM with MiniLM's tokenizer, saved as a local folder."
+    from transformers import AutoTokenizer, BertConfig, BertForMaskedLM
+    d = tmp_path_factory.mktemp('tiny_mlm')
+    tok = AutoTokenizer.from_pretrained(minilm)
+    BertForMaskedLM(BertConfig(vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                               intermediate_size=64)).save_pretrained(d)
+    tok.save_pretrained(d)
+    return d
+
+def test_clm_from_scratch(tmp_path, shared):
+    text = (shared/'tinyshakespeare'/'input.txt').read_text()[:80_000]
+    (tmp_path/'shakes.txt').write_text(text)
+    r = run('fasthf-train', '--task', 'clm', '--data', str(tmp_path/'shakes.txt'), '--out', str(tmp_path/'o'), '--from-scratch',
+            '--size', 'tiny', '--vocab-size', '800', '--seq-len', '64', '--epochs', '2')
+    m = last_json(r.stdout)
+    assert list(m)[0] == 'perplexity' and set(m) == {'perplexity', 'accuracy', 'valid_loss'}
+    assert m['perplexity'] < 800 and abs(m['perplexity'] - __import__('math').exp(m['valid_loss'])) < 1e-3 * m['perplexity']
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    model = AutoModelForCausalLM.from_pretrained(tmp_path/'o'/'model')    # an HF-native folder
+    tok = AutoTokenizer.from_pretrained(tmp_path/'o'/'model')
+    assert model.config.vocab_size == len(tok) and model.config.n_positions == 64
+    assert (tmp_path/'o'/'encoder.safetensors').exists()
+
+def test_mlm_encoder_into_classifier(tmp_path, tiny_mlm, tiny_model, small_csv):
+    r = run('fasthf-train', '--task', 'mlm', '--data', str(small_csv), '--model', str(tiny_mlm), '--out', str(tmp_path/'lm'),
+            '--seq-len', '32', '--epochs', '1')
+    assert 'perplexity' in last_json(r.stdout)
+    r = run('fasthf-train', '--data', str(small_csv), '--model', str(tiny_model), '--out', str(tmp_path/'clf'), '--epochs', '1',
+            '--max-len', '64', '--encoder', str(tmp_path/'lm'/'encoder.safetensors'))
+    assert 'accuracy' in last_json(r.stdout)
+    # the encoder's weights are in the classifier (the run trained them further, so compare to the untrained copy: it moved)
+    from safetensors.torch import load_file
+    enc = load_file(tmp_path/'lm'/'encoder.safetensors')
+    assert 'embeddings.word_embeddings.weight' in enc
+
+def test_lm_bad_inputs(tmp_path, tiny_model, small_csv, shared):
+    (tmp_path/'t.txt').write_text((shared/'tinyshakespeare'/'input.txt').read_text()[:20_000])
+    r = run('fasthf-train', '--task', 'clm', '--data', str(tmp_path/'t.txt'), '--out', str(tmp_path/'o'), check=False)
+    assert r.returncode == 2 and '--task clm needs --model' in r.stderr
+    r = run('fasthf-train', '--task', 'mlm', '--out', str(tmp_path/'o'), check=False)
+    assert r.returncode == 2 and '--task mlm needs --data' in r.stderr
+    r = run('fasthf-train', '--task', 'clm', '--data', str(tmp_path/'t.txt'), '--from-scratch', '--size', 'huge', '--out', str(tmp_path/'o'), check=False)
+    assert r.returncode == 2 and "unknown --size 'huge'" in r.stderr
+    (tmp_path/'empty.txt').write_text('\n\n  \n')
+    r = run('fasthf-train', '--task', 'clm', '--data', str(tmp_path/'empty.txt'), '--from-scratch', '--out', str(tmp_path/'o'), check=False)
+    assert r.returncode == 2 and 'has no text' in r.stderr
+    # an encoder from another vocabulary: one clear line, exit 2
+    r = run('fasthf-train', '--task', 'clm', '--data', str(tmp_path/'t.txt'), '--from-scratch', '--vocab-size', '500', '--seq-len', '32',
+            '--epochs', '0', '--out', str(tmp_path/'clm'))
+    msg = bad(tmp_path, tiny_model, '--data', str(small_csv), '--encoder', str(tmp_path/'clm'/'encoder.safetensors'))
+    assert 'different vocabulary' in msg
+
+def test_ulmfit_small_budget(tmp_path, small_csv):
+    general = tmp_path/'general.txt'
+    from fasthf.cli import GENERAL_TEXT
+    general.write_text(GENERAL_TEXT.read_text()[:60_000])
+    r = run('fasthf-ulmfit', '--out', str(tmp_path/'u'), '--general', str(general), '--data', str(small_csv), '--vocab-size', '500',
+            '--seq-len', '32', '--max-len', '32', '--pretrain-epochs', '1', '--adapt-epochs', '1')
+    lines = [json.loads(l) for l in r.stdout.splitlines() if l.startswith('{')]
+    assert [l['stage'] for l in lines] == ['pretrain', 'adapt', 'classify']
+    assert lines[1]['perplexity'] < lines[1]['perplexity_before'] and 0 <= lines[2]['accuracy'] <= 1
+    assert (tmp_path/'u'/'classifier'/'config.json').exists() and (tmp_path/'u'/'encoder.safetensors').exists()
+
+@pytest.mark.slow
+def test_ulmfit_no_arguments(tmp_path):
+    "fasthf-ulmfit with no arguments: the three stages on shipped data."
+    r = subprocess.run(['fasthf-ulmfit'], capture_output=True, text=True, cwd=tmp_path, timeout=1500)
+    assert r.returncode == 0, r.stderr[-3000:]
+    lines = [json.loads(l) for l in r.stdout.splitlines() if l.startswith('{')]
+    assert [l['stage'] for l in lines] == ['pretrain', 'adapt', 'classify']
+    assert lines[1]['perplexity'] < lines[1]['perplexity_before']
+    assert lines[2]['accuracy'] > 0.6, lines
