@@ -4,3 +4,4 @@ from fasthf.data import *
 from fasthf.learner import *
 from fasthf.classification import *
 from fasthf.lm import *
+from fasthf.checkpoint import *
