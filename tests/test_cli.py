@@ -152,5 +152,6 @@ def test_ulmfit_no_arguments(tmp_path):
     assert r.returncode == 0, r.stderr[-3000:]
     lines = [json.loads(l) for l in r.stdout.splitlines() if l.startswith('{')]
     assert [l['stage'] for l in lines] == ['pretrain', 'adapt', 'classify']
-    assert lines[1]['perplexity'] < lines[1]['perplexity_before']
-    assert lines[2]['accuracy'] > 0.6, lines
+    assert lines[0]['perplexity'] < 2000 / 4, lines                     # far below a uniform guess over the 2,000-token vocabulary
+    assert lines[1]['perplexity'] < lines[1]['perplexity_before'] / 2, lines  # adaptation to the target texts
+    assert lines[2]['accuracy'] > 0.55, lines                            # balanced 77/77 validation set: above chance
