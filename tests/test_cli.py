@@ -112,10 +112,15 @@ def test_mlm_encoder_into_classifier(tmp_path, tiny_mlm, tiny_model, small_csv):
     r = run('fasthf-train', '--data', str(small_csv), '--model', str(tiny_model), '--out', str(tmp_path/'clf'), '--epochs', '1',
             '--max-len', '64', '--encoder', str(tmp_path/'lm'/'encoder.safetensors'))
     assert 'accuracy' in last_json(r.stdout)
-    # the encoder's weights are in the classifier (the run trained them further, so compare to the untrained copy: it moved)
+    # without training (--epochs 0) the saved classifier's body is exactly the LM's encoder
+    run('fasthf-train', '--data', str(small_csv), '--model', str(tiny_model), '--out', str(tmp_path/'clf0'), '--epochs', '0',
+        '--max-len', '64', '--encoder', str(tmp_path/'lm'/'encoder.safetensors'))
+    import torch
     from safetensors.torch import load_file
+    from transformers import AutoModelForSequenceClassification
     enc = load_file(tmp_path/'lm'/'encoder.safetensors')
-    assert 'embeddings.word_embeddings.weight' in enc
+    body = AutoModelForSequenceClassification.from_pretrained(tmp_path/'clf0'/'model').base_model.state_dict()
+    for k in ('embeddings.word_embeddings.weight', 'encoder.layer.1.output.dense.weight'): assert torch.equal(enc[k], body[k]), k
 
 def test_lm_bad_inputs(tmp_path, tiny_model, small_csv, shared):
     (tmp_path/'t.txt').write_text((shared/'tinyshakespeare'/'input.txt').read_text()[:20_000])
