@@ -5,3 +5,6 @@ from fasthf.learner import *
 from fasthf.classification import *
 from fasthf.lm import *
 from fasthf.checkpoint import *
+from fasthf.windows import *
+from fasthf.ner import *
+from fasthf.qa import *

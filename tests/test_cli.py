@@ -54,7 +54,7 @@ def test_bad_inputs(tmp_path, tiny_model, small_csv):
     df = pd.read_csv(small_csv)
     assert 'file not found' in bad(tmp_path, tiny_model, '--data', str(tmp_path/'missing.csv'))
     assert "column 'txt' not found" in bad(tmp_path, tiny_model, '--data', str(small_csv), '--text-col', 'txt')
-    assert "unknown task 'ner'" in bad(tmp_path, tiny_model, '--task', 'ner', '--data', str(small_csv))
+    assert "unknown task 'pos'" in bad(tmp_path, tiny_model, '--task', 'pos', '--data', str(small_csv))
     d = df.copy(); d.loc[3, 'text'] = ''
     d.to_csv(tmp_path/'empty.csv', index=False)
     msg = bad(tmp_path, tiny_model, '--data', str(tmp_path/'empty.csv'))
@@ -160,3 +160,55 @@ def test_ulmfit_no_arguments(tmp_path):
     assert lines[0]['perplexity'] < 2000 / 4, lines                     # far below a uniform guess over the 2,000-token vocabulary
     assert lines[1]['perplexity'] < lines[1]['perplexity_before'] / 2, lines  # adaptation to the target texts
     assert lines[2]['accuracy'] > 0.55, lines                            # balanced 77/77 validation set: above chance
+
+def conll_subset(src, dst, n):
+    "The first `n` sentences of a CoNLL file."
+    dst.write_text('\n\n'.join(src.read_text().split('\n\n')[:n]) + '\n')
+    return dst
+
+@pytest.mark.slow
+def test_ner_real(tmp_path, minilm, shared):
+    "MiniLM on 400 real CoNLL-2003 sentences, one epoch, from the command line; then fasthf-predict on texts and CoNLL."
+    tr = conll_subset(shared/'conll2003_en'/'train.txt', tmp_path/'train.conll', 400)
+    va = conll_subset(shared/'conll2003_en'/'valid.txt', tmp_path/'valid.conll', 100)
+    out = tmp_path/'ner'
+    r = run('fasthf-train', '--task', 'ner', '--data', str(tr), '--valid', str(va), '--model', str(minilm), '--out', str(out),
+            '--freeze-epochs', '0', '--epochs', '1', '--lr', '5e-4', '--max-len', '128')
+    m = last_json(r.stdout)
+    assert list(m)[:3] == ['f1', 'precision', 'recall'], m
+    assert m['f1'] > 0.2, m  # one short epoch: far from converged, but entities are found
+    pd.DataFrame({'text': ['Peter Blackburn of the European Commission said so in Brussels .', 'Nothing here .']}).to_csv(tmp_path/'t.csv', index=False)
+    r = run('fasthf-predict', '--model', str(out), '--data', str(tmp_path/'t.csv'))
+    rows = [json.loads(l) for l in r.stdout.strip().splitlines()]
+    assert len(rows) == 2 and all(set(e) == {'entity_group', 'score', 'word', 'start', 'end'} for e in rows[0])
+    text = 'Peter Blackburn of the European Commission said so in Brussels .'
+    assert all(text[e['start']:e['end']] == e['word'] for e in rows[0])
+    r = run('fasthf-predict', '--model', str(out), '--data', str(va))
+    assert len(r.stdout.strip().splitlines()) == 100
+
+@pytest.mark.slow
+def test_qa_real(tmp_path, minilm, shared):
+    "MiniLM on 200 real SQuAD questions from the command line (nested JSON in, EM/F1 out); bad answers are refused; fasthf-predict answers."
+    data = json.loads((shared/'squad_v1.1'/'train-v1.1.json').read_text())
+    art = data['data'][0]
+    small = {'version': '1.1', 'data': [dict(art, paragraphs=art['paragraphs'][:60])]}
+    (tmp_path/'train.json').write_text(json.dumps(small))
+    val = pd.read_json(shared/'squad_v1.1'/'validation.jsonl', lines=True).iloc[:40]
+    val.to_json(tmp_path/'valid.jsonl', orient='records', lines=True)
+    out = tmp_path/'qa'
+    r = run('fasthf-train', '--task', 'qa', '--data', str(tmp_path/'train.json'), '--valid', str(tmp_path/'valid.jsonl'), '--model', str(minilm),
+            '--out', str(out), '--freeze-epochs', '0', '--epochs', '1', '--lr', '3e-4', '--max-len', '256', '--stride', '64')
+    m = last_json(r.stdout)
+    assert list(m)[:2] == ['exact_match', 'f1'] and 0 <= m['exact_match'] <= m['f1'] <= 100, m
+    r = run('fasthf-predict', '--model', str(out), '--data', str(tmp_path/'valid.jsonl'))
+    rows = [json.loads(l) for l in r.stdout.strip().splitlines()]
+    assert len(rows) == 40 and all(val.context.iloc[i][o['start']:o['end']] == o['answer'] for i, o in enumerate(rows))
+    art['paragraphs'][0]['qas'][0]['answers'][0]['answer_start'] += 3
+    (tmp_path/'bad.json').write_text(json.dumps({'version': '1.1', 'data': [dict(art, paragraphs=art['paragraphs'][:2])]}))
+    msg = bad(tmp_path, minilm, '--task', 'qa', '--data', str(tmp_path/'bad.json'))
+    assert 'does not match the context at answer_start' in msg and art['paragraphs'][0]['qas'][0]['id'] in msg
+
+def test_ner_bad_conll(tmp_path, tiny_model):
+    (tmp_path/'bad.conll').write_text("EU NNP B-NP B-ORG\nrejects VBZ B-VP O\nGerman JJ B-NP\n")
+    msg = bad(tmp_path, tiny_model, '--task', 'ner', '--data', str(tmp_path/'bad.conll'))
+    assert 'line 3: 3 columns where line 1 has 4' in msg
