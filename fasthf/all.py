@@ -8,3 +8,4 @@ from fasthf.checkpoint import *
 from fasthf.windows import *
 from fasthf.ner import *
 from fasthf.qa import *
+from fasthf.seq2seq import *
