@@ -212,3 +212,44 @@ def test_ner_bad_conll(tmp_path, tiny_model):
     (tmp_path/'bad.conll').write_text("EU NNP B-NP B-ORG\nrejects VBZ B-VP O\nGerman JJ B-NP\n")
     msg = bad(tmp_path, tiny_model, '--task', 'ner', '--data', str(tmp_path/'bad.conll'))
     assert 'line 3: 3 columns where line 1 has 4' in msg
+
+def test_translation_real(tmp_path, shared):
+    "`--task translation` on real Multi30k pairs with a new tiny model for T5's real tokenizer, then `fasthf-predict` on the saved folder."
+    mt = pd.read_csv(shared/'multi30k_en_de_fr'/'train.csv')
+    mt.iloc[:160].to_csv(tmp_path/'tr.csv', index=False); mt.iloc[160:200].to_csv(tmp_path/'va.csv', index=False)
+    out = tmp_path/'mt'
+    r = run('fasthf-train', '--task', 'translation', '--data', str(tmp_path/'tr.csv'), '--valid', str(tmp_path/'va.csv'),
+            '--model', str(shared/'tokenizers'/'t5-small'), '--from-scratch', '--source-lang', 'en', '--target-lang', 'de',
+            '--epochs', '1', '--max-len', '48', '--max-target-len', '24', '--out', str(out))
+    m = last_json(r.stdout)
+    assert list(m) == ['bleu', 'chrf', 'valid_loss'] and 0 <= m['bleu'] <= 100 and 0 <= m['chrf'] <= 100
+    assert json.loads((out/'metrics.json').read_text()) == m
+    assert (out/'model'/'generation_config.json').exists() and (out/'model'/'tokenizer.json').exists()
+    r = run('fasthf-predict', '--model', str(out), '--data', str(tmp_path/'va.csv'), '--text-col', 'en')
+    lines = [json.loads(l) for l in r.stdout.strip().splitlines()]
+    assert len(lines) == 40 and all(set(l) == {'translation_text'} and isinstance(l['translation_text'], str) for l in lines)
+
+def test_seq2seq_bad_inputs(tmp_path, shared):
+    "Each bad seq2seq input gets one error naming the file, column, row or value, before any model is built (in-process; one CLI run)."
+    from fasthf.cli import train, CLIError
+    from fasthf.data import HFDataError
+    t5 = shared/'tokenizers'/'t5-small'
+    sm = pd.read_json(shared/'samsum'/'validation.jsonl', lines=True).iloc[:20]
+    def err(df, name='d.jsonl', **kw):
+        df.to_json(tmp_path/name, orient='records', lines=True)
+        with pytest.raises((HFDataError, CLIError)) as e:
+            train('summarization', data=tmp_path/name, model=t5, out=tmp_path/'o', from_scratch=True, source_col='dialogue', epochs=0, **kw)
+        return str(e.value)
+    assert "column 'summry' not found" in (msg := err(sm, target_col='summry')) and "did you mean 'summary'" in msg
+    d = sm.copy(); d.loc[4, 'summary'] = '   '
+    assert "empty text at row 4 (column 'summary')" in err(d, target_col='summary')
+    d = sm.copy(); d.loc[6, 'dialogue'] = None
+    assert "row 6 (column 'dialogue')" in (msg := err(d, target_col='summary')) and 'missing' in msg
+    sm.iloc[:0].to_json(tmp_path/'empty.jsonl', orient='records', lines=True)
+    assert 'has no rows' in err(sm, target_col='summary', valid=tmp_path/'empty.jsonl')
+    assert 'training split of' in err(sm.assign(is_valid=True), target_col='summary')
+    with pytest.raises(CLIError, match='--task summarization needs --data'): train('summarization', model=t5)
+    # through the console script: one line on stderr, exit code 2
+    (tmp_path/'latin1.csv').write_bytes('dialogue,summary\nA: caf\xe9?,coffee\nB: no,no\n'.encode('latin-1'))
+    assert 'not valid UTF-8' in bad(tmp_path, t5, '--task', 'translation', '--from-scratch', '--data', str(tmp_path/'latin1.csv'),
+                                    '--source-col', 'dialogue', '--target-col', 'summary')
