@@ -1,0 +1,30 @@
+"The benchmarks run and report what the README says they report (correctness only: no timing is asserted)."
+import json, subprocess, sys
+from pathlib import Path
+import pandas as pd
+
+BENCH = Path(__file__).resolve().parent.parent/'bench'
+
+def run_bench(script, *args):
+    r = subprocess.run([sys.executable, str(BENCH/script), *args], capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr[-3000:]
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+def test_train_speed_report(shared, tmp_path):
+    df = pd.read_csv(shared/'imdb_sample'/'texts.csv')
+    pd.concat([df[~df.is_valid].iloc[:40], df[df.is_valid].iloc[:16]]).to_csv(tmp_path/'d.csv', index=False)
+    r = run_bench('train_speed.py', '--model', 'tiny', '--data', str(tmp_path/'d.csv'), '--max-len', '48', '--bs', '8', '--warmup', '1')
+    assert {'fasthf_over_raw_step', 'fasthf_over_trainer_epoch', 'padding_ratio', 'raw', 'fasthf', 'trainer'} <= set(r)
+    for w in ('raw', 'fasthf', 'trainer'):
+        assert {'step_s_median', 'epoch_s', 'samples_per_s', 'padding_ratio', 'peak_rss_mib', 'valid_accuracy'} <= set(r[w])
+        assert r[w]['steps_timed'] == 5 - 1 - 1  # 5 batches of 8: the first of the epoch and one warm-up step are not timed
+        assert r[w]['padding_ratio'] >= 1 and 0 <= r[w]['valid_accuracy'] <= 1
+    assert r['padding_ratio'] == r['fasthf']['padding_ratio']
+    assert r['config']['train_rows'] == 40
+
+def test_tokenize_speed_report(shared, tmp_path):
+    df = pd.read_csv(shared/'imdb_sample'/'texts.csv').iloc[:120]
+    df.to_csv(tmp_path/'d.csv', index=False)
+    r = run_bench('tokenize_speed.py', '--data', str(tmp_path/'d.csv'), '--repeat', '1')
+    assert r['texts'] == 120 and set(r['seconds']) == {'datasets_map', 'fasthf_tokenize', 'fasthf_build', 'fasthf_rebuild'}
+    assert r['rebuild_speedup'] > 0 and r['fasthf_tokenize_over_map_throughput'] > 0
