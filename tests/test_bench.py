@@ -23,7 +23,8 @@ def test_train_speed_report(shared, tmp_path):
     assert r['config']['train_rows'] == 40
 
 def test_tokenize_speed_report(shared, tmp_path):
-    df = pd.read_csv(shared/'imdb_sample'/'texts.csv').iloc[:120]
+    df = pd.read_csv(shared/'imdb_sample'/'texts.csv')
+    df = pd.concat([df[~df.is_valid].iloc[:80], df[df.is_valid].iloc[:40]])
     df.to_csv(tmp_path/'d.csv', index=False)
     r = run_bench('tokenize_speed.py', '--data', str(tmp_path/'d.csv'), '--repeat', '1')
     assert r['texts'] == 120 and set(r['seconds']) == {'datasets_map', 'fasthf_tokenize', 'fasthf_build', 'fasthf_rebuild'}
