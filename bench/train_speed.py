@@ -56,7 +56,8 @@ class Clock:
         if self.device.type == 'cuda': torch.cuda.synchronize()
     def step(self, mask=None):
         self.sync(); self.steps.append(time.perf_counter())
-        if mask is not None: self.real += int(mask.sum()); self.total += mask.numel()
+        if mask is not None: self.count(mask)
+    def count(self, mask): self.real += int(mask.sum()); self.total += mask.numel()
     def epoch_start(self): self.sync(); self._e = time.perf_counter(); self.steps.append(None)
     def epoch_end(self): self.sync(); now = time.perf_counter(); self.epochs.append(now - self._e); self.steps.append(now)
     def step_times(self, warmup):
@@ -101,7 +102,7 @@ def run_raw(a, model, dls, device):
         clock.epoch_start(); first = True
         for x, y in dls.train:
             if not first: clock.step(x['attention_mask'])
-            else: clock.real += int(x['attention_mask'].sum()); clock.total += x['attention_mask'].numel(); first = False
+            else: clock.count(x['attention_mask']); first = False
             with autocast(device, a.precision): loss = F.cross_entropy(model(**x).logits, y)
             scaler.scale(loss).backward(); scaler.step(opt); scaler.update(); sched.step(); opt.zero_grad()
         clock.epoch_end()
@@ -119,7 +120,7 @@ class FastaiClock(Callback):
     def before_batch(self):
         if not self.training: return
         m = self.xb[0]['attention_mask']
-        if self.first: self.clock.real += int(m.sum()); self.clock.total += m.numel(); self.first = False
+        if self.first: self.clock.count(m); self.first = False
         else: self.clock.step(m)
     def after_train(self): self.clock.epoch_end()
 
@@ -149,7 +150,7 @@ class CountingCollator(DataCollatorWithPadding):
     def __call__(self, feats):
         b = super().__call__(feats)
         if getattr(self, 'clock', None) is not None:
-            self.clock.real += int(b['attention_mask'].sum()); self.clock.total += b['attention_mask'].numel()
+            self.clock.count(b['attention_mask'])
         return b
 
 def run_trainer(a, model, dls, device):
