@@ -8,6 +8,7 @@ clipping) plus dynamic padding with `DataCollatorWithPadding`. A step is timed f
 Prints one line per way, then the JSON report as the last line.
 
     python bench/train_speed.py                                   # MiniLM, IMDb sample, CPU, fp32
+    python bench/train_speed.py --repeat 2                        # each way twice, interleaved (noisy machines)
     python bench/train_speed.py --model tiny --rows 200           # a quick check
     python bench/train_speed.py --device cuda --model bert-base --precision bf16 --max-len 128 --bs 32
 """
@@ -78,8 +79,16 @@ def report(name, clock, n_train, warmup, acc, rss, fit_s, n_params, tokens_per_e
         peak = next((v for k, v in PEAK_TFLOPS.items() if k in name_), None)
         # model FLOP utilisation: 6 × parameters × real (unpadded) tokens trained per second, over the bf16 peak
         if peak: r['mfu'] = 6 * n_params * tokens_per_epoch / statistics.mean(clock.epochs) / peak
-    print(name, json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in r.items()}), flush=True)
+    print(f'\n{name}', json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in r.items()}), flush=True)
     return r
+
+def merge(rs:list)->dict:
+    "One way's figures over its repeated runs: medians of the times, the rest from the first run (same seed, same result)."
+    if len(rs) == 1: return rs[0]
+    times = ('step_s_median', 'epoch_s', 'samples_per_s', 'fit_s', 'mfu')
+    return rs[0] | {k: statistics.median(r[k] for r in rs) for k in times if k in rs[0]} | {
+        'runs': len(rs), 'step_s_median_per_run': [r['step_s_median'] for r in rs], 'epoch_s_per_run': [r['epoch_s'] for r in rs],
+        'valid_accuracy_per_run': [r['valid_accuracy'] for r in rs], 'peak_rss_mib': max(r['peak_rss_mib'] for r in rs)}
 
 def one_cycle(opt, lr, total):
     "torch's one-cycle with fastai's `fit_one_cycle` shape: warm 25%, cosine, div 25, final lr/1e5, momentum 0.95→0.85→0.95."
@@ -193,6 +202,7 @@ def main():
     p.add_argument('--precision', default='fp32', choices=['fp32', 'bf16', 'fp16'])
     p.add_argument('--compile', action='store_true', help='torch.compile the model in every way')
     p.add_argument('--ways', default='raw,fasthf,trainer')
+    p.add_argument('--repeat', type=int, default=1, help='run the ways this many times, interleaved; times are medians over runs')
     p.add_argument('--warmup', type=int, default=3, help='steps of each run left out of the step time')
     p.add_argument('--threads', type=int, default=0, help='torch threads (0: torch default)')
     p.add_argument('--seed', type=int, default=42)
@@ -208,14 +218,17 @@ def main():
     n_params = sum(p.numel() for p in model0.parameters())
     n_train = len(dls.train_ds)
     tokens = sum(len(dls.train_ds[i][0]['input_ids']) for i in range(n_train))
-    res = {}
-    for w in a.ways.split(','):
-        model = copy.deepcopy(model0)
-        set_seed(a.seed)
-        if device.type == 'cuda': torch.cuda.reset_peak_memory_stats()
-        with RSSPeak() as rss: clock, acc, fit_s = WAYS[w](a, model, dls, device)
-        res[w] = report(w, clock, n_train, a.warmup, acc, rss.peak, fit_s, n_params, tokens, device)
-        del model
+    ways = a.ways.split(',')
+    runs = {w: [] for w in ways}
+    for _ in range(a.repeat):  # interleaved (raw, fasthf, trainer, raw, …): a slow spell of a shared machine hits every way
+        for w in ways:
+            model = copy.deepcopy(model0)
+            set_seed(a.seed)
+            if device.type == 'cuda': torch.cuda.reset_peak_memory_stats()
+            with RSSPeak() as rss: clock, acc, fit_s = WAYS[w](a, model, dls, device)
+            runs[w].append(report(w, clock, n_train, a.warmup, acc, rss.peak, fit_s, n_params, tokens, device))
+            del model
+    res = {w: merge(rs) for w, rs in runs.items()}
     out = {'date': time.strftime('%Y-%m-%d'), 'device': torch.cuda.get_device_name() if device.type == 'cuda' else f'cpu ({torch.get_num_threads()} threads)',
            'config': {k: v for k, v in vars(a).items() if k != 'data'} | {'n_params': n_params, 'train_rows': n_train, 'train_tokens': tokens}}
     if 'fasthf' in res:

@@ -29,3 +29,15 @@ def test_tokenize_speed_report(shared, tmp_path):
     r = run_bench('tokenize_speed.py', '--data', str(tmp_path/'d.csv'), '--repeat', '1')
     assert r['texts'] == 120 and set(r['seconds']) == {'datasets_map', 'fasthf_tokenize', 'fasthf_build', 'fasthf_rebuild'}
     assert r['rebuild_speedup'] > 0 and r['fasthf_tokenize_over_map_throughput'] > 0
+
+def test_train_speed_repeat(shared, tmp_path):
+    "`--repeat 2` interleaves the ways; a way's times are medians over its runs, and same seeds give the same accuracy."
+    df = pd.read_csv(shared/'imdb_sample'/'texts.csv')
+    pd.concat([df[~df.is_valid].iloc[:24], df[df.is_valid].iloc[:16]]).to_csv(tmp_path/'d.csv', index=False)
+    r = run_bench('train_speed.py', '--model', 'tiny', '--data', str(tmp_path/'d.csv'), '--max-len', '32', '--bs', '8',
+                  '--warmup', '0', '--ways', 'raw,fasthf', '--repeat', '2')
+    assert 'trainer' not in r and 'fasthf_over_trainer_epoch' not in r
+    for w in ('raw', 'fasthf'):
+        assert r[w]['runs'] == 2 and len(r[w]['step_s_median_per_run']) == 2
+        assert min(r[w]['epoch_s_per_run']) <= r[w]['epoch_s'] <= max(r[w]['epoch_s_per_run'])
+        assert r[w]['valid_accuracy_per_run'][0] == r[w]['valid_accuracy_per_run'][1]
