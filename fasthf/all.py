@@ -9,3 +9,4 @@ from fasthf.windows import *
 from fasthf.ner import *
 from fasthf.qa import *
 from fasthf.seq2seq import *
+from fasthf.distributed import *

@@ -231,3 +231,17 @@ def test_tokenizer_mismatch_one_line(tmp_path, tiny_model, small_csv):
     r = run('fasthf-predict', '--model', str(tmp_path/'m'), '--data', str(small_csv), check=False)
     assert r.returncode == 2 and r.stderr.strip().splitlines()[-1].startswith('fasthf-predict: error: tokenizer BertTokenizer')
     assert 'Traceback' not in r.stderr
+
+def test_wandb_offline(tmp_path, tiny_model, small_csv, monkeypatch, capsys):
+    "`--wandb PROJECT` with WANDB_MODE=offline: the run on disk holds the flags, per-epoch metrics, final metrics and the model."
+    monkeypatch.setenv('WANDB_MODE', 'offline'); monkeypatch.setenv('WANDB_DIR', str(tmp_path))
+    from fasthf.cli import fasthf_train
+    from fasthf.tracking import read_offline_run
+    fasthf_train(data=str(small_csv), model=str(tiny_model), out=str(tmp_path/'o'), epochs=2, freeze_epochs=0, max_len=32,
+                 wandb='fasthf-test', wandb_model=True)
+    m = last_json(capsys.readouterr().out)
+    r = read_offline_run(next((tmp_path/'wandb').glob('offline-run-*')))
+    assert r['config']['cli']['epochs'] == 2 and r['config']['model_type'] == 'bert'
+    assert [h['epoch'] for h in r['history'] if 'accuracy' in h] == [1, 2]
+    assert r['summary']['final/accuracy'] == m['accuracy'] and r['summary']['final/valid_loss'] == m['valid_loss']
+    assert ('model' in {t for _, t in r['artifacts']})
