@@ -10,7 +10,7 @@ The last stdout line is a JSON report; the exit code is 1 if a check fails.
     python tools/check_docs.py                                  # the index and the classification page
     python tools/check_docs.py --pages index 10_ner --out /tmp/shots
 """
-import argparse, json, shutil, subprocess, sys
+import argparse, json, re, shutil, subprocess, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,13 +20,26 @@ SIGNATURES = {'index': None, '03_classification': 'hf_classifier_learner', '01_d
 
 def render(pages, out:Path)->dict:
     "Processed notebooks → standalone HTML files in `out`."
+    import yaml
     from nbconvert import HTMLExporter
     import nbformat
-    subprocess.run(['nbdev-proc-nbs'], cwd=ROOT, check=True, capture_output=True)
+    from nbconvert.preprocessors import TagRemovePreprocessor
     exp, res = HTMLExporter(template_name='lab'), {}
+    exp.register_preprocessor(TagRemovePreprocessor(remove_input_tags={'remove_input'}), enabled=True)  # as Quarto's `echo: false`
     for p in pages:
         nb = nbformat.read(ROOT/'_proc'/f'{p}.ipynb', as_version=4)
-        html, _ = exp.from_notebook_node(nb)
+        for c in nb.cells:
+            if c.cell_type == 'raw' and c.source.startswith('---'):  # Quarto front matter → the page's title and description
+                meta = yaml.safe_load(c.source.strip().strip('-')) or {}
+                c.cell_type, c.source = 'markdown', f"# {meta.get('title', p)}\n\n> {meta.get('description', '')}"
+            for o in c.get('outputs', []):  # Quarto's link attributes (`[source](…){target="_blank" …}`) mean nothing to nbconvert
+                md = o.get('data', {}).get('text/markdown')
+                if md: o['data']['text/markdown'] = re.sub(r'\{target="_blank"[^}]*\}', '', md if isinstance(md, str) else ''.join(md))
+        for c in nb.cells:  # nbdev's processing leaves private keys (e.g. `has_sd`, timings) that the notebook schema rejects
+            for k in set(c) - {'cell_type', 'metadata', 'source', 'outputs', 'execution_count', 'id', 'attachments'}: del c[k]
+            c.metadata = {'tags': ['remove_input']} if c.cell_type == 'code' and '#| echo: false' in c.source else {}
+        title = next((l[2:] for c in nb.cells if c.cell_type == 'markdown' for l in c.source.splitlines() if l.startswith('# ')), p)
+        html, _ = exp.from_notebook_node(nb, resources={'metadata': {'name': f'{title} – fasthf'}})
         (out/f'{p}.html').write_text(html, encoding='utf-8'); res[p] = out/f'{p}.html'
     return res
 
@@ -54,7 +67,9 @@ def check_page(drv, name:str, html:Path, out:Path)->dict:
             drv.execute_script('arguments[0].scrollIntoView()', sig[0])
             sig[0].screenshot(str(out/f'{name}_signature.png')); r['signature_shot'] = str(out/f'{name}_signature.png')
             r['signature_text'] = sig[0].text.splitlines()[0]
-    tables = [t for t in drv.find_elements(By.CSS_SELECTOR, 'table.dataframe') if len(t.find_elements(By.TAG_NAME, 'tr')) > 2]
+    # a show_batch/show_results table (pandas' `dataframe` class); the index has the results table of its markdown instead
+    sel = 'table' if name == 'index' else 'table.dataframe'
+    tables = [t for t in drv.find_elements(By.CSS_SELECTOR, sel) if len(t.find_elements(By.TAG_NAME, 'tr')) > 2]
     r['table'] = bool(tables)
     if tables:
         drv.execute_script('arguments[0].scrollIntoView()', tables[0])
@@ -69,9 +84,12 @@ def main():
     p.add_argument('--out', default=str(ROOT/'docs_check'))
     a = p.parse_args()
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
-    htmls = render(a.pages, out)
+    subprocess.run(['nbdev-proc-nbs'], cwd=ROOT, check=True, capture_output=True)
+    every = sorted(f.stem for f in (ROOT/'_proc').glob('*.ipynb'))
+    htmls = render(every, out)  # every page must render; the browser then looks at the chosen ones
+    print(f"rendered {len(htmls)} pages to HTML: {', '.join(every)}")
     drv = browser()
-    try: res = [check_page(drv, n, h, out) for n, h in htmls.items()]
+    try: res = [check_page(drv, n, htmls[n], out) for n in a.pages]
     finally: drv.quit()
     for r in res: print(f"{r['page']}: {'ok' if r['ok'] else 'FAILED'} (signature {r.get('signature', '-')}, table {r['table']})")
     print(json.dumps(res))
