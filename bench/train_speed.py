@@ -138,7 +138,7 @@ def run_fasthf(a, model, dls, device):
     learn = hf_classifier_learner(dls, model)
     if a.precision == 'bf16': learn.to_bf16()
     if a.precision == 'fp16': learn.to_fp16()
-    if a.compile: learn.hf_model.compile()
+    if a.compile: learn.compile()
     learn.unfreeze()
     clock = Clock(device)
     t0 = time.perf_counter()
