@@ -1,5 +1,5 @@
 "End-to-end tests of the console scripts, run as a user runs them (subprocesses)."
-import json, subprocess, sys
+import json, subprocess, sys, time
 import pandas as pd
 import pytest
 
@@ -240,7 +240,9 @@ def test_wandb_offline(tmp_path, tiny_model, small_csv, monkeypatch, capsys):
     fasthf_train(data=str(small_csv), model=str(tiny_model), out=str(tmp_path/'o'), epochs=2, freeze_epochs=0, max_len=32,
                  wandb='fasthf-test', wandb_model=True)
     m = last_json(capsys.readouterr().out)
-    r = read_offline_run(next((tmp_path/'wandb').glob('offline-run-*')))
+    run_dir, t0 = next((tmp_path/'wandb').glob('offline-run-*')), time.time()
+    # W&B's service writes the run file asynchronously, and the run record with `wandb.init`'s config can come last
+    while not ((r := read_offline_run(run_dir))['finished'] and 'cli' in r['config']) and time.time() - t0 < 60: time.sleep(0.5)
     assert r['config']['cli']['epochs'] == 2 and r['config']['model_type'] == 'bert'
     assert [h['epoch'] for h in r['history'] if 'accuracy' in h] == [1, 2]
     assert r['summary']['final/accuracy'] == m['accuracy'] and r['summary']['final/valid_loss'] == m['valid_loss']
