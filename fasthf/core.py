@@ -6,13 +6,15 @@ Docs: https://fasthf.github.io/fasthf/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #14a0ef09
 from __future__ import annotations
-import inspect
+import inspect, warnings
 from pathlib import Path
+import torch
 from torch import nn
 from transformers import AutoConfig, AutoTokenizer, AutoModelForSequenceClassification
 
 # %% auto #0
-__all__ = ['HFDataError', 'check_tokenizer', 'check_positions', 'load_hf', 'model_input_names', 'HFModel', 'hf_splitter']
+__all__ = ['HFDataError', 'check_tokenizer', 'check_positions', 'load_hf', 'ensure_fp32', 'model_input_names', 'HFModel',
+           'hf_splitter']
 
 # %% ../nbs/00_core.ipynb #8023fa3f
 class HFDataError(ValueError):
@@ -51,21 +53,42 @@ def load_hf(
     config_kwargs:dict|None=None, # Config overrides, e.g. `num_labels`, `id2label`, `label2id`, `problem_type`
     tokenizer=None, # Tokenizer to use instead of the one saved with the model
     pretrained:bool=True, # `False` builds the model from the config with random weights
-    **kwargs # Passed to `auto_cls.from_pretrained`
+    **kwargs # Passed to `auto_cls.from_pretrained`; `dtype` defaults to float32 (fp32 master weights)
 )->tuple: # `(model, tokenizer)`
-    "Load a model and its tokenizer from a hub name or local folder through the Auto classes."
+    "Load a model (float32 weights, whatever dtype it was saved in) and its tokenizer through the Auto classes."
     name_or_path = str(name_or_path)
     config = AutoConfig.from_pretrained(name_or_path, **(config_kwargs or {}))
-    model = auto_cls.from_pretrained(name_or_path, config=config, **kwargs) if pretrained else auto_cls.from_config(config)
+    kwargs.setdefault('dtype', torch.float32)  # transformers 5 would keep a checkpoint's saved dtype (e.g. bf16)
+    model = (auto_cls.from_pretrained(name_or_path, config=config, **kwargs) if pretrained
+             else auto_cls.from_config(config, dtype=kwargs['dtype']))
     tok = tokenizer if tokenizer is not None else AutoTokenizer.from_pretrained(name_or_path)
     check_tokenizer(model, tok)
     return model, tok
 
+# %% ../nbs/00_core.ipynb #0fa22581
+def ensure_fp32(
+    model:nn.Module, # A model, possibly loaded or saved in float16/bfloat16
+)->nn.Module: # The same model, upcast in place
+    "Upcast `model`'s float16/bfloat16 parameters and buffers to float32 (fp32 master weights for training); warn when it did."
+    half = (torch.float16, torch.bfloat16)
+    ts = [t for t in (*model.parameters(), *model.buffers()) if t.dtype in half]
+    if not ts: return model
+    found = '/'.join(sorted({str(t.dtype).replace('torch.', '') for t in ts}))
+    for t in ts: t.data = t.data.float()
+    cfg = getattr(model, 'config', None)
+    if cfg is not None and hasattr(cfg, 'dtype'): cfg.dtype = torch.float32  # `save_pretrained` records the weights' dtype
+    warnings.warn(f"{type(model).__name__} had {len(ts)} {found} parameters/buffers: upcast to float32 so training keeps "
+                  f"fp32 master weights (mixed precision casts only the forward/backward)", stacklevel=2)
+    return model
+
 # %% ../nbs/00_core.ipynb #e299be25
 def model_input_names(model)->set:
-    "Names of the tensors `model.forward` accepts as inputs."
-    return {n for n, p in inspect.signature(model.forward).parameters.items()
-            if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
+    "Names of the tensors `model.forward` accepts; a wrapper passing `**kwargs` on (a PEFT model) adds its base model's."
+    ps = inspect.signature(model.forward).parameters.values()
+    names = {p.name for p in ps if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
+    inner = model.get_base_model() if hasattr(model, 'get_base_model') else None
+    if inner is not None and inner is not model and any(p.kind == p.VAR_KEYWORD for p in ps): names |= model_input_names(inner)
+    return names
 
 # %% ../nbs/00_core.ipynb #0eb59796
 class HFModel(nn.Module):
