@@ -14,7 +14,7 @@ from transformers import AutoConfig, AutoTokenizer, AutoModelForSequenceClassifi
 
 # %% auto #0
 __all__ = ['HFDataError', 'check_tokenizer', 'check_positions', 'load_hf', 'ensure_fp32', 'model_input_names', 'HFModel',
-           'hf_splitter']
+           'hf_blocks', 'hf_splitter']
 
 # %% ../nbs/00_core.ipynb #8023fa3f
 class HFDataError(ValueError):
@@ -118,13 +118,20 @@ def _block_lists(module:nn.Module)->list:
     return res
 
 # %% ../nbs/00_core.ipynb #391fd8aa
+def hf_blocks(
+    model:nn.Module # An `HFModel` or a `transformers` model (a PEFT model too)
+)->list: # The blocks, in registration order
+    "The transformer blocks of `model`'s base model: the elements of its outermost lists of same-class modules."
+    hf = getattr(model, 'hf_model', model)
+    return [b for lst in _block_lists(getattr(hf, 'base_model', hf)) for b in lst]
+
 def hf_splitter(
     model:nn.Module # An `HFModel` or a `transformers` model
 )->list: # Lists of parameters: [embeddings, block 1, …, block n, head]
     "Split a HF model into ULMFiT parameter groups: embeddings, one group per transformer block, then the head."
     hf = getattr(model, 'hf_model', model)
     base = getattr(hf, 'base_model', hf)
-    blocks = [b for lst in _block_lists(base) for b in lst]
+    blocks = hf_blocks(hf)
     if not blocks: raise ValueError(f"hf_splitter found no list of transformer blocks in {type(base).__name__}")
     block_of = {id(p): i + 1 for i, b in enumerate(blocks) for p in b.parameters()}
     groups = [[] for _ in range(len(blocks) + 2)]
