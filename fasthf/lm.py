@@ -30,7 +30,8 @@ from .learner import HFLearner, hf_learner
 
 # %% auto #0
 __all__ = ['SIZES', 'doc_separator', 'split_documents', 'HFLMDataLoader', 'HFLMBlock', 'lm_texts', 'HFLMDataLoaders',
-           'LMLossFlat', 'LMAccuracy', 'hf_lm_splitter', 'train_tokenizer', 'lm_config', 'LMLearner', 'hf_lm_learner']
+           'LMLossFlat', 'LMAccuracy', 'hf_lm_splitter', 'train_tokenizer', 'lm_config', 'generate_texts_lm',
+           'fill_mask_texts', 'LMLearner', 'hf_lm_learner']
 
 # %% ../nbs/06_lm.ipynb #ab36ba94
 def doc_separator(tokenizer)->int|None:
@@ -374,6 +375,77 @@ def _generation_tokenizer(tok):
     if tok.pad_token is None: tok.pad_token = tok.eos_token
     return tok
 
+def _model_device(model): return next(model.parameters()).device
+
+def generate_texts_lm(
+    model, # A `transformers` causal LM
+    tokenizer, # Its tokenizer
+    prompts:list, # Texts to continue
+    max_new_tokens:int=50, # New tokens to generate at most (generation stops at EOS)
+    temperature:float=1., # Sampling temperature; 0 decodes greedily
+    top_k:int|None=None, # Sample from the `top_k` most likely tokens only
+    top_p:float|None=None, # Sample from the smallest set of tokens with this total probability
+    bs:int=16, # Prompts per `generate` call
+    **kwargs # Passed to `model.generate` (e.g. `num_beams`, `repetition_penalty`)
+)->list: # One `{'generated_text': prompt + continuation}` per prompt, like the `text-generation` pipeline
+    "Continue each prompt with `model.generate` (batched, left-padded, KV cache), keeping the prompt's end when it is too long."
+    if max_new_tokens < 1: raise ValueError(f"max_new_tokens must be at least 1, got {max_new_tokens}")
+    tok = _generation_tokenizer(tokenizer)
+    max_pos = getattr(model.config, 'max_position_embeddings', None)
+    if max_pos is not None and max_new_tokens >= max_pos:
+        raise ValueError(f"max_new_tokens={max_new_tokens} leaves no room for the prompt in the model's {max_pos} positions")
+    sampling = dict(do_sample=True, temperature=temperature, top_k=top_k or 0, top_p=ifnone(top_p, 1.)) if temperature else dict(do_sample=False)
+    eos = ifnone(model.generation_config.eos_token_id, tok.eos_token_id)
+    model.eval(); res, dev = [], _model_device(model)
+    for s in range(0, len(prompts), bs):
+        enc = tok(list(prompts[s:s + bs]), return_tensors='pt', padding=True, truncation=max_pos is not None,
+                  max_length=None if max_pos is None else max_pos - max_new_tokens)
+        enc = {k: v.to(dev) for k, v in enc.items() if k in ('input_ids', 'attention_mask')}
+        with torch.no_grad():
+            out = model.generate(**enc, max_new_tokens=max_new_tokens, pad_token_id=tok.pad_token_id, eos_token_id=eos, **sampling, **kwargs)
+        res += [{'generated_text': t} for t in tok.batch_decode(out, skip_special_tokens=True)]
+    return res
+
+
+# %% ../nbs/06_lm.ipynb #a1f11a5c
+def _mask_rows(tok, ids, pos, probs, top_k, single)->list:
+    "The `fill-mask` pipeline's dicts for the masks at `pos` of one text (`ids`): top `top_k` candidates each."
+    rows = []
+    for p, pr in zip(pos, probs):
+        sc, cand = pr.topk(top_k)
+        row = []
+        for s, c in zip(sc.tolist(), cand.tolist()):
+            seq = ids.clone(); seq[p] = c
+            seq = seq[seq != tok.pad_token_id] if tok.pad_token_id is not None else seq
+            row.append({'score': s, 'token': c, 'token_str': tok.decode([c]), 'sequence': tok.decode(seq, skip_special_tokens=single)})
+        rows.append(row)
+    return rows[0] if single else rows
+
+def fill_mask_texts(
+    model, # A `transformers` masked LM
+    tokenizer, # Its tokenizer
+    texts:list, # Texts holding the tokenizer's mask token
+    top_k:int=5, # Candidates per mask
+    bs:int=16, # Texts per forward pass
+)->list: # Per text, like the `fill-mask` pipeline: `[{score, token, token_str, sequence}]` (a list of such lists for several masks)
+    "Fill the mask token(s) of each text with the model's `top_k` most likely tokens, shaped like the `fill-mask` pipeline's output."
+    tok, texts = tokenizer, list(texts)
+    if tok.mask_token is None: raise ValueError(f"tokenizer {type(tok).__name__} has no mask token")
+    for i, t in enumerate(texts):
+        if not isinstance(t, str) or tok.mask_token not in t: raise ValueError(f"text {i} has no mask token {tok.mask_token}: {str(t)[:80]!r}")
+    model.eval(); res, dev = [], _model_device(model)
+    for s in range(0, len(texts), bs):
+        enc = tok(texts[s:s + bs], return_tensors='pt', padding=True, truncation=True)
+        with torch.no_grad():
+            logits = model(**{k: v.to(dev) for k, v in enc.items()}).logits  # the tokenizer returns its model's input names
+        for j, ids in enumerate(enc['input_ids']):
+            pos = (ids == tok.mask_token_id).nonzero().flatten().tolist()
+            if not pos: raise ValueError(f"text {s + j}'s mask token {tok.mask_token} was cut off by truncation: {texts[s + j][:80]!r}")
+            res.append(_mask_rows(tok, ids, pos, logits[j, pos].float().softmax(-1).cpu(), top_k, len(pos) == 1))
+    return res
+
+
+# %% ../nbs/06_lm.ipynb #b2e7c0d4
 class LMLearner(HFLearner):
     "An `HFLearner` for language models: `predict` generates text (causal) or fills masks (masked)."
     @property
@@ -390,44 +462,24 @@ class LMLearner(HFLearner):
     def generate(self,
         texts:list, # Prompts
         n_words:int=20, # New tokens to generate (fastai's name; HF `max_new_tokens`)
-        temperature:float=1., # Sampling temperature; 0 decodes greedily
-        top_k:int|None=None, # Sample from the `top_k` most likely tokens only
-        top_p:float|None=None, # Sample from the smallest set of tokens with this total probability
-        bs:int=16, # Prompts per `generate` call
-        **kwargs # Passed to `model.generate` (e.g. `num_beams`, `repetition_penalty`)
+        **kwargs # `temperature`, `top_k`, `top_p`, `bs` and `model.generate`'s arguments: see `generate_texts_lm`
     )->list: # The prompts with their continuations
-        "Continue each prompt with `model.generate` (batched, KV cache): the prompt plus at most `n_words` new tokens, stopping at EOS."
+        "Continue each prompt with `generate_texts_lm`: the prompt plus at most `n_words` new tokens, stopping at EOS."
         if not self.causal: raise ValueError("generate needs a causal LM; this learner's data is for masked LM (use fill_mask)")
         if n_words < 1: raise ValueError(f"n_words must be at least 1, got {n_words}")
-        hf, tok = self.hf_model, _generation_tokenizer(self.tokenizer)
-        max_pos = getattr(hf.config, 'max_position_embeddings', None)
-        if max_pos is not None and n_words >= max_pos: raise ValueError(f"n_words={n_words} leaves no room for the prompt in the model's {max_pos} positions")
-        sampling = dict(do_sample=True, temperature=temperature, top_k=top_k or 0, top_p=ifnone(top_p, 1.)) if temperature else dict(do_sample=False)
-        eos = ifnone(hf.generation_config.eos_token_id, tok.eos_token_id)
-        hf.eval(); res = []
-        for s in range(0, len(texts), bs):
-            enc = tok(texts[s:s + bs], return_tensors='pt', padding=True, truncation=max_pos is not None,
-                      max_length=None if max_pos is None else max_pos - n_words)
-            enc = {k: v.to(self.dls.device or 'cpu') for k, v in enc.items() if k in ('input_ids', 'attention_mask')}
-            with torch.no_grad():
-                out = hf.generate(**enc, max_new_tokens=n_words, pad_token_id=tok.pad_token_id, eos_token_id=eos, **sampling, **kwargs)
-            res += tok.batch_decode(out, skip_special_tokens=True)
-        return res
+        try: res = generate_texts_lm(self.hf_model, self.tokenizer, list(texts), max_new_tokens=n_words, **kwargs)
+        except ValueError as e: raise ValueError(str(e).replace('max_new_tokens', 'n_words')) from None
+        return [o['generated_text'] for o in res]
 
     def fill_mask(self,
         texts:list, # Texts holding the tokenizer's mask token
         top_k:int=5, # Candidates per mask
         bs:int=16, # Texts per batch
     )->list: # Per text, like the `fill-mask` pipeline: a list of `{score, token, token_str, sequence}` (a list of such lists for several masks)
-        "Fill the mask token(s) of each text with the `fill-mask` pipeline."
+        "Fill the mask token(s) of each text with `fill_mask_texts`."
         if self.causal: raise ValueError("fill_mask needs a masked LM; this learner's data is for causal LM (use generate)")
-        tok = self.tokenizer
-        for i, t in enumerate(texts):
-            if tok.mask_token not in t: raise ValueError(f"text {i} has no mask token {tok.mask_token}: {t[:80]!r}")
-        self.hf_model.eval()
-        pipe = pipeline('fill-mask', model=self.hf_model, tokenizer=tok, device=self.dls.device)
-        res = pipe(texts, top_k=top_k, batch_size=bs, tokenizer_kwargs=dict(truncation=True))
-        return [res] if len(texts) == 1 and isinstance(res[0], dict) or (len(texts) == 1 and len(res) != 1) else res
+        return fill_mask_texts(self.hf_model, self.tokenizer, list(texts), top_k=top_k, bs=bs)
+
 
 # %% ../nbs/06_lm.ipynb #68b0535f
 @delegates(hf_learner)
