@@ -6,32 +6,38 @@ Docs: https://fasthf.github.io/fasthf/lm.html.md"""
 
 # %% ../nbs/06_lm.ipynb #7435fa80
 from __future__ import annotations
-import copy
+import array, copy, hashlib, io, itertools, json, os, tempfile, warnings
+from collections.abc import Mapping
+from functools import partial
+from typing import Callable, Iterable, Iterator
 from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
-from fastcore.basics import ifnone, store_attr
+from fastcore.basics import ifnone, patch, store_attr
 from fastcore.foundation import L
 from fastcore.meta import delegates
 from fastai.data.core import DataLoaders, TfmdDL
 from fastai.data.block import TransformBlock, DataBlock
-from fastai.data.transforms import ColReader
+from fastai.data.transforms import ColReader, RandomSplitter
+from fastai.torch_core import default_device
 from fastai.learner import Metric
 from fastai.metrics import Perplexity
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 from transformers import (AutoConfig, AutoModelForCausalLM, AutoModelForMaskedLM, DataCollatorForLanguageModeling,
                           PretrainedConfig, PreTrainedTokenizerFast, pipeline)
 from transformers.loss.loss_utils import ForCausalLMLoss, ForMaskedLMLoss
+from . import __version__
 from .core import hf_splitter, load_hf
 from .data import HFDataError, HFTokenize, check_columns, df_items, show_rows, _read_text, _text_key, read_table
 from .learner import HFLearner, hf_learner
 
 # %% auto #0
-__all__ = ['SIZES', 'doc_separator', 'split_documents', 'HFLMDataLoader', 'HFLMBlock', 'lm_texts', 'HFLMDataLoaders',
-           'LMLossFlat', 'LMAccuracy', 'hf_lm_splitter', 'train_tokenizer', 'lm_config', 'generate_texts_lm',
-           'fill_mask_texts', 'LMLearner', 'hf_lm_learner']
+__all__ = ['SIZES', 'doc_separator', 'split_documents', 'lm_cache_dir', 'clear_lm_cache', 'tokenizer_fingerprint', 'TextHasher',
+           'LMTokens', 'lm_tokens', 'HFLMDataLoader', 'HFLMBlock', 'lm_texts', 'iter_documents', 'lm_documents',
+           'HFLMDataLoaders', 'HFLMStreamDL', 'LMLossFlat', 'LMAccuracy', 'hf_lm_splitter', 'train_tokenizer',
+           'lm_config', 'generate_texts_lm', 'fill_mask_texts', 'LMLearner', 'hf_lm_learner']
 
 # %% ../nbs/06_lm.ipynb #ab36ba94
 def doc_separator(tokenizer)->int|None:
@@ -47,28 +53,209 @@ def split_documents(text:str, sep:str='\n\n', min_chars:int=1)->list:
     "Split a text file's contents into documents at blank lines (`sep`), dropping blank ones."
     return [d.strip() for d in text.replace('\r\n', '\n').split(sep) if len(d.strip()) >= min_chars]
 
-# %% ../nbs/06_lm.ipynb #c1eec0ae
-_FIELDS = ('input_ids', 'special_tokens_mask', 'offset_mapping')
+# %% ../nbs/06_lm.ipynb #0d1e017f
+_CHUNK = 1 << 24  # bytes read at a time when hashing files
 
-def _docs_of(dataset)->list:
-    "The tokenised documents (dicts of arrays) of a fastai `Datasets`/`TfmdLists` of single-text items."
-    res = []
+def lm_cache_dir(
+    cache_dir:str|Path|None=None, # A folder; default `$HF_DATASETS_CACHE/fasthf/lm` (`datasets.config.HF_DATASETS_CACHE`)
+)->Path:
+    "The folder of fasthf's tokenised language-model corpora: `cache_dir`, or the `fasthf/lm` subfolder of HF datasets' cache."
+    if cache_dir is not None: return Path(cache_dir)
+    import datasets.config
+    return Path(datasets.config.HF_DATASETS_CACHE)/'fasthf'/'lm'
+
+def clear_lm_cache(cache_dir:str|Path|None=None)->int:
+    "Delete the tokenised corpora under `lm_cache_dir(cache_dir)`; the number of files removed."
+    d, n = lm_cache_dir(cache_dir), 0
+    if not d.is_dir(): return 0
+    for f in d.iterdir():
+        if f.suffix in ('.json', '.ids', '.npy', '.offs') or '.tmp' in f.name: f.unlink(); n += 1
+    return n
+
+def _file_digest(path, size=None)->str:
+    "blake2b of a file's bytes, read in chunks (never whole)."
+    h = hashlib.blake2b(digest_size=16)
+    with open(path, 'rb') as f:
+        while chunk := f.read(_CHUNK): h.update(chunk)
+    return h.hexdigest()
+
+def tokenizer_fingerprint(tokenizer)->str:
+    "A hash of everything that decides a fast tokenizer's ids: its serialised pipeline (vocabulary, merges, normaliser, templates) and special tokens."
+    h = hashlib.blake2b(digest_size=16)
+    bt = getattr(tokenizer, 'backend_tokenizer', None)
+    h.update(bt.to_str().encode() if bt is not None else repr(sorted(tokenizer.get_vocab().items())).encode())
+    h.update(repr((type(tokenizer).__name__, sorted(map(str, tokenizer.special_tokens_map.items())), len(tokenizer))).encode())
+    return h.hexdigest()
+
+class TextHasher:
+    "An incremental hash of a sequence of texts (length-prefixed UTF-8 bytes), counting them."
+    def __init__(self): self.h, self.n = hashlib.blake2b(digest_size=16), 0
+    def update(self, t:str):
+        b = t.encode('utf-8', 'surrogatepass'); self.h.update(len(b).to_bytes(8, 'little')); self.h.update(b); self.n += 1
+    def hexdigest(self)->str: return self.h.hexdigest()
+
+# %% ../nbs/06_lm.ipynb #e97d48af
+_FORMAT = 1  # bump when the cache files' layout changes
+
+def _id_dtype(tokenizer): return np.dtype(np.uint16 if len(tokenizer) <= 1 << 16 else np.uint32)
+
+class LMTokens:
+    "Tokenised documents as one flat array of token ids (uint16/uint32; memory-mapped when cached) cut by document `offsets`."
+    def __init__(self,
+        ids:np.ndarray, # All documents' ids, each followed by the separator (if any)
+        offsets:np.ndarray, # `n_docs + 1` int64 positions: document `i` is `ids[offsets[i]:offsets[i+1]]`
+        word_offsets:np.ndarray|None=None, # (n_tokens, 2) int32 character offsets of each token (whole-word masking only)
+        path:Path|None=None, # The cache's sidecar file, when memory-mapped from the cache
+    ): store_attr()
+    @property
+    def n_docs(self)->int: return len(self.offsets) - 1
+    @property
+    def n_tokens(self)->int: return int(self.offsets[-1])
+    def __len__(self): return self.n_docs
+    def __getitem__(self, i): return self.ids[self.offsets[i]:self.offsets[i + 1]]
+    def __repr__(self): return f"{type(self).__name__}({self.n_docs:,} documents, {self.n_tokens:,} {self.ids.dtype} tokens{', ' + str(self.path) if self.path else ''})"
+
+def _checked(texts, source):
+    "Yield `texts`, raising `HFDataError` at the first that is not a non-empty string (named by its position)."
+    for i, t in enumerate(texts):
+        if not isinstance(t, str) or not t.strip(): _text_key(t, f"document {i} of {source}")
+        yield t
+
+def _batches(it, n):
+    it = iter(it)
+    while b := list(itertools.islice(it, n)): yield b
+
+class _Sink:
+    "Append bytes to a file (or memory), hashing them as they are written."
+    def __init__(self, path=None): self.f, self.h, self.size = open(path, 'wb') if path else io.BytesIO(), hashlib.blake2b(digest_size=16), 0
+    def write(self, a:np.ndarray):
+        b = a.tobytes(); self.f.write(b); self.h.update(b); self.size += len(b)
+    def close(self):
+        if isinstance(self.f, io.BytesIO): return self.f.getvalue()
+        self.f.flush(); os.fsync(self.f.fileno()); self.f.close()
+
+def _tokenize_to(sinks, texts, tokenizer, sep, word_offsets, batch_size, source)->np.ndarray:
+    "Tokenise `texts` in batches into `sinks` (ids, word offsets), each document followed by `sep`; the document offsets."
+    dt, lens = _id_dtype(tokenizer), array.array('q')
+    for b in _batches(_checked(texts, source), batch_size):
+        enc = tokenizer(b, add_special_tokens=True, return_attention_mask=False, return_token_type_ids=False,
+                        return_offsets_mapping=word_offsets, verbose=False)
+        ids = enc['input_ids']
+        if sep is not None:
+            for x in ids: x.append(sep)
+        n = [len(x) for x in ids]
+        sinks[0].write(np.fromiter(itertools.chain.from_iterable(ids), dt, sum(n)))
+        if word_offsets:
+            om = [list(o) + [(0, 0)] * (sep is not None) for o in enc['offset_mapping']]
+            sinks[1].write(np.array(list(itertools.chain.from_iterable(om)), np.int32).reshape(-1, 2))
+        lens.extend(n)
+    return np.concatenate([[0], np.cumsum(np.frombuffer(lens, np.int64) if len(lens) else np.zeros(0, np.int64))]).astype(np.int64)
+
+# %% ../nbs/06_lm.ipynb #bb7da076
+def _check_writable(d:Path):
+    "Create `d` and check a file can be written there, or raise one line saying what to do."
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=d, prefix='.write-test'): pass
+    except OSError as e:
+        raise HFDataError(f"the token cache folder {d} is not writable ({e.strerror}): pass cache_dir=<a writable folder>, set HF_DATASETS_CACHE, or pass cache=False") from None
+
+def _load_cached(meta_path:Path, verify:bool=True)->LMTokens:
+    "The corpus a sidecar describes, memory-mapped, after checking its files' sizes (and checksums); `ValueError` says what is wrong."
+    try: meta = json.loads(meta_path.read_text())
+    except (OSError, ValueError) as e: raise ValueError(f"unreadable sidecar ({e})") from None
+    files = {}
+    for k, m in meta['files'].items():
+        f = meta_path.parent/m['name']
+        if not f.exists(): raise ValueError(f"{f.name} is missing")
+        if f.stat().st_size != m['size']: raise ValueError(f"{f.name} has {f.stat().st_size} bytes, the sidecar says {m['size']} (truncated?)")
+        if verify and _file_digest(f) != m['blake2b']: raise ValueError(f"{f.name}'s checksum differs from the sidecar's (corrupt)")
+        files[k] = f
+    offsets, n = np.fromfile(files['offsets'], np.int64), meta['n_tokens']
+    if len(offsets) != meta['n_docs'] + 1 or offsets[-1] != n: raise ValueError(f"{files['offsets'].name} does not match the sidecar")
+    ids = np.memmap(files['ids'], np.dtype(meta['dtype']), 'r', shape=(n,))
+    wo = np.memmap(files['word_offsets'], np.int32, 'r', shape=(n, 2)) if 'word_offsets' in files else None
+    return LMTokens(ids, offsets, wo, meta_path)
+
+def _write_cache(texts, tokenizer, sep, word_offsets, batch_size, source, d:Path, key:str, settings:dict)->LMTokens:
+    "Tokenise into temporary files, move them into place, then write the sidecar (atomically, last)."
+    names = {'ids': f'{key}.ids', 'offsets': f'{key}.offs'} | ({'word_offsets': f'{key}.wo'} if word_offsets else {})
+    tmp = f'.tmp{os.getpid()}'
+    (d/f'{key}.json').unlink(missing_ok=True)  # a crash from here on leaves no sidecar: the next run rebuilds
+    sinks = {k: _Sink(d/(v + tmp)) for k, v in names.items()}
+    try:
+        offs = _tokenize_to([sinks['ids'], sinks.get('word_offsets')], texts, tokenizer, sep, word_offsets, batch_size, source)
+        sinks['offsets'].write(offs)
+        for s in sinks.values(): s.close()
+        if offs[-1] == 0: return LMTokens(np.zeros(0, _id_dtype(tokenizer)), offs)  # nothing to cache (an empty split)
+        for k in names: os.replace(d/(names[k] + tmp), d/names[k])
+        meta = {**settings, 'n_tokens': int(offs[-1]), 'n_docs': len(offs) - 1, 'source': source,
+                'files': {k: {'name': names[k], 'size': s.size, 'blake2b': s.h.hexdigest()} for k, s in sinks.items()}}
+        (d/(f'{key}.json' + tmp)).write_text(json.dumps(meta, indent=1))
+        os.replace(d/(f'{key}.json' + tmp), d/f'{key}.json')
+    finally:
+        for f in d.glob(f'{key}.*{tmp}'): f.unlink(missing_ok=True)
+    return _load_cached(d/f'{key}.json', verify=False)
+
+def _build_in_memory(texts, tokenizer, sep, word_offsets, batch_size, source)->LMTokens:
+    sinks = [_Sink(), _Sink()]
+    offs = _tokenize_to(sinks, texts, tokenizer, sep, word_offsets, batch_size, source)
+    wo = np.frombuffer(sinks[1].close(), np.int32).reshape(-1, 2) if word_offsets else None
+    return LMTokens(np.frombuffer(sinks[0].close(), _id_dtype(tokenizer)), offs, wo)
+
+def lm_tokens(
+    texts, # Documents: a list, or a callable returning a fresh iterator of them (read twice when `fingerprint` is None)
+    tokenizer, # A HF fast tokenizer
+    sep:int|None=None, # Separator id appended after each document (see `doc_separator`)
+    word_offsets:bool=False, # Also store each token's character offsets (for whole-word masking)
+    cache:bool=True, # Keep the tokens in memory-mapped files under `cache_dir`, reused by any process on the same texts and settings
+    cache_dir:str|Path|None=None, # Cache folder; default `lm_cache_dir()`
+    fingerprint:str|None=None, # A hash identifying the texts, when the caller has one; default: the texts are hashed (streamed)
+    source:str='the texts', # How errors name the data
+    batch_size:int=1000, # Documents per tokenizer call
+    verify:bool=True, # Check a cached file's checksum, not only its size, before using it
+)->LMTokens:
+    "Tokenise documents once, in batches, into one flat id array; cached on disk, keyed by the texts, the tokenizer and the settings."
+    if not callable(texts) and iter(texts) is texts: raise ValueError("texts is a one-shot iterator: pass a list, or a callable returning a fresh iterator")
+    get = texts if callable(texts) else lambda: texts
+    if not cache: return _build_in_memory(get(), tokenizer, sep, word_offsets, batch_size, source)
+    d = lm_cache_dir(cache_dir); _check_writable(d)
+    if fingerprint is None:
+        h = TextHasher()
+        for t in _checked(get(), source): h.update(t)
+        fingerprint = h.hexdigest()
+    settings = dict(format=_FORMAT, fasthf=__version__, texts=fingerprint, tokenizer=tokenizer_fingerprint(tokenizer), sep=sep,
+                    word_offsets=word_offsets, dtype=_id_dtype(tokenizer).name)
+    key = hashlib.blake2b(json.dumps(settings, sort_keys=True).encode(), digest_size=16).hexdigest()
+    meta = d/f'{key}.json'
+    if meta.exists():
+        try: return _load_cached(meta, verify)
+        except (ValueError, KeyError) as e: warnings.warn(f"rebuilding the token cache {meta}: {e}")
+    return _write_cache(get(), tokenizer, sep, word_offsets, batch_size, source, d, key, settings)
+
+# %% ../nbs/06_lm.ipynb #c1eec0ae
+def _tokens_of(dataset, sep, word_offsets)->LMTokens:
+    "An in-memory `LMTokens` of a fastai `Datasets`/`TfmdLists` of tokenised documents (the `DataBlock` path)."
+    ids, wo, lens = [], [], []
     for i in range(len(dataset)):
-        o = dataset[i]
-        res.append(o[0] if isinstance(o, tuple) else o)
-    return res
+        o = dataset[i]; o = o[0] if isinstance(o, tuple) else o
+        ids.append(np.asarray(o['input_ids'])); lens.append(len(ids[-1]) + (sep is not None))
+        if sep is not None: ids.append(np.array([sep]))
+        if word_offsets: wo += [np.asarray(o['offset_mapping']).reshape(-1, 2)] + ([np.zeros((1, 2), np.int64)] if sep is not None else [])
+    cat = lambda a, dt: np.concatenate(a).astype(dt) if a else np.zeros(0, dt)
+    return LMTokens(cat(ids, np.int64), np.concatenate([[0], np.cumsum(lens, dtype=np.int64)]), cat(wo, np.int32) if word_offsets else None)
 
 class HFLMDataLoader(TfmdDL):
-    "Blocks of `seq_len` tokens cut from the concatenated documents (shuffled each epoch), collated by HF's LM collator."
+    "Blocks of `seq_len` tokens cut from the documents' token stream (documents reordered each epoch), masked by HF's LM collator."
     def __init__(self,
-        dataset, # Datasets whose items are tokenised documents (from `HFLMBlock`)
+        dataset=None, # Datasets of tokenised documents (from `HFLMBlock`); `None` with `tokens`
         tokenizer=None, # The HF tokenizer (also found on the `HFTokenize` of `dataset`)
         seq_len:int=128, # Tokens per block
         mlm:bool=False, # Masked LM (`True`) or causal LM
         mlm_probability:float=0.15, # Fraction of tokens masked per batch (masked LM)
         whole_word_mask:bool=False, # Mask all the sub-tokens of a word together (masked LM)
         seed:int|None=None, # Seed of the masks of a non-shuffled (validation) loader; default 42
-        docs:list|None=None, # Tokenised documents, when already extracted (used by `new`)
+        tokens:LMTokens|None=None, # The tokenised corpus (from `lm_tokens`), instead of `dataset`
         bs:int=16, # Blocks per batch
         num_workers:int=0, # Batches are slices of one array: worker processes would only add start-up time
         **kwargs
@@ -76,60 +263,22 @@ class HFLMDataLoader(TfmdDL):
         if tokenizer is None: raise ValueError("HFLMDataLoader needs the tokenizer")
         if seq_len < 2: raise ValueError(f"seq_len must be at least 2, got {seq_len}")
         store_attr('tokenizer,seq_len,mlm,mlm_probability,whole_word_mask')
-        self.seed = seed if seed is not None else 42
-        self.docs = docs if docs is not None else _docs_of(dataset)
-        if not self.docs: raise HFDataError("no documents to make language-model blocks from (an empty training or validation split?)")
-        self.sep = doc_separator(tokenizer)
-        self.fields = [f for f in _FIELDS if f == 'input_ids' or (mlm and f in self.docs[0])]
-        self.n_tokens = sum(len(d['input_ids']) + (self.sep is not None) for d in self.docs)
+        self.seed, self.sep = ifnone(seed, 42), doc_separator(tokenizer)
+        self.tokens = tokens if tokens is not None else _tokens_of(dataset, self.sep, mlm and whole_word_mask)
+        if not self.tokens.n_docs: raise HFDataError("no documents to make language-model blocks from (an empty training or validation split?)")
+        if mlm and whole_word_mask and self.tokens.word_offsets is None: raise ValueError("whole-word masking needs tokens built with word_offsets=True")
+        self.n_tokens = self.tokens.n_tokens
         if self.n_tokens < seq_len:
-            raise HFDataError(f"the corpus has {self.n_tokens} tokens ({len(self.docs)} documents), fewer than one block of seq_len={seq_len}")
+            raise HFDataError(f"the corpus has {self.n_tokens} tokens ({self.tokens.n_docs} documents), fewer than one block of seq_len={seq_len}")
         self.collator = DataCollatorForLanguageModeling(tokenizer, mlm=mlm, whole_word_mask=whole_word_mask,
                                                         mlm_probability=mlm_probability if mlm else None)
-        self.make_stream(range(len(self.docs)))
-        super().__init__(dataset, bs=bs, num_workers=num_workers, **kwargs)
+        self.special_ids = np.array(sorted(set(tokenizer.all_special_ids) - {tokenizer.unk_token_id}))  # never masked
+        self.set_order(None)
+        super().__init__(ifnone(dataset, range(self.n_tokens // seq_len)), bs=bs, num_workers=num_workers, **kwargs)
         self.n = self.n_tokens // seq_len  # the last partial block is dropped, as `group_texts` does
 
-    def make_stream(self, order):
-        "Concatenate the documents in `order`, each followed by the separator."
-        sep = {'input_ids': self.sep, 'special_tokens_mask': 1, 'offset_mapping': (0, 0)}
-        parts = {f: [] for f in self.fields}
-        for i in order:
-            d = self.docs[i]
-            for f in self.fields:
-                parts[f].append(d[f].reshape(len(d['input_ids']), -1))
-                if self.sep is not None: parts[f].append(np.array(sep[f]).reshape(1, -1))
-        self.stream = {f: np.concatenate(v).squeeze(-1) if f != 'offset_mapping' else np.concatenate(v) for f, v in parts.items()}
-
-    def shuffle_fn(self, idxs):
-        self.make_stream(self.rng.sample(range(len(self.docs)), len(self.docs)))
-        return self.rng.sample(idxs, len(idxs))
-
-    def before_iter(self):
-        super().before_iter()
-        # the same masks every validation pass: a generator of our own (the collator's `seed` only works in a main process)
-        if not self.shuffle: self.collator.generator = torch.Generator().manual_seed(self.seed)
-
-    def create_item(self, i):
-        i = ifnone(i, 0)
-        if i >= self.n: raise IndexError
-        s = slice(i * self.seq_len, (i + 1) * self.seq_len)
-        return {f: self.stream[f][s] for f in self.fields}
-
-    def create_batch(self, b):
-        ex = [torch.as_tensor(o['input_ids']) for o in b] if not self.mlm else [{f: o[f].tolist() for f in self.fields} for o in b]
-        res = dict(self.collator(ex))
-        labels = res.pop('labels')
-        return res, labels
-
-    def retain(self, res, b): return res
-
-    @delegates(TfmdDL.new)
-    def new(self, dataset=None, **kwargs):
-        kw = dict(tokenizer=self.tokenizer, seq_len=self.seq_len, mlm=self.mlm, mlm_probability=self.mlm_probability,
-                  whole_word_mask=self.whole_word_mask, seed=self.seed)
-        if dataset is None: kw['docs'] = self.docs
-        return super().new(dataset=dataset, **{**kw, **kwargs})
+    @property
+    def docs(self)->LMTokens: return self.tokens
 
     def _rows(self, b, preds=None, max_n=9):
         "One display row per block: the input text, the target and (given) the predicted tokens."
@@ -154,6 +303,77 @@ class HFLMDataLoader(TfmdDL):
     def show_results(self, b, out, max_n:int=9, ctxs=None, show:bool=True, trunc_at:int=200, **kwargs):
         "Show blocks with the target and the model's most likely tokens (next tokens, or the masked ones)."
         return show_rows(self._rows(b, out, max_n), show, trunc_at)
+
+# %% ../nbs/06_lm.ipynb #74866b82
+@patch
+def set_order(self:HFLMDataLoader, order:np.ndarray|None=None):
+    "Read the documents in `order` (`None`: as stored): only their start positions in that order are computed, no token is copied."
+    self.order = order
+    self.starts = self.tokens.offsets if order is None else np.concatenate([[0], np.cumsum(np.diff(self.tokens.offsets)[order])])
+
+@patch
+def span(self:HFLMDataLoader, a:int, b:int, arr=None)->np.ndarray:
+    "Tokens `a:b` of the stream in the current document order (`arr`: another per-token array, e.g. word offsets)."
+    arr = ifnone(arr, self.tokens.ids)
+    if self.order is None: return arr[a:b]
+    j, parts = int(np.searchsorted(self.starts, a, 'right')) - 1, []
+    while a < b:
+        d = self.order[j]; o = self.tokens.offsets[d] + a - self.starts[j]; k = min(b, int(self.starts[j + 1])) - a
+        parts.append(arr[o:o + k]); a += k; j += 1
+    return np.concatenate(parts)
+
+@patch(as_prop=True)
+def stream(self:HFLMDataLoader)->dict:
+    "The whole token stream in the current document order, copied into memory (to inspect a small corpus)."
+    return {'input_ids': np.asarray(self.span(0, self.n_tokens))}
+
+@patch
+def shuffle_fn(self:HFLMDataLoader, idxs):
+    "A new document order and block order, both drawn from the loader's `rng` (so a seed, or a saved `rng` state, replays them)."
+    g = np.random.default_rng(self.rng.getrandbits(64))
+    self.set_order(g.permutation(self.tokens.n_docs))
+    return np.asarray(idxs)[g.permutation(len(idxs))].tolist()
+
+# %% ../nbs/06_lm.ipynb #167278a1
+def _lm_batch(dl, ids:np.ndarray, word_offsets:np.ndarray|None=None)->tuple:
+    "`(inputs, labels)` of a `(bs, seq_len)` array of blocks: causal labels are the inputs, as HF's collator makes them; masked LM masks with it."
+    x = torch.from_numpy(ids.astype(np.int64))
+    if not dl.mlm:
+        labels, pad = x.clone(), dl.tokenizer.pad_token_id
+        if pad is not None: labels[labels == pad] = -100
+        return {'input_ids': x}, labels
+    stm = torch.from_numpy(np.isin(ids, dl.special_ids))
+    x, labels = dl.collator.torch_mask_tokens(x, special_tokens_mask=stm, offset_mapping=word_offsets)
+    return {'input_ids': x, 'attention_mask': torch.ones_like(x)}, labels
+
+@patch
+def before_iter(self:HFLMDataLoader):
+    super(HFLMDataLoader, self).before_iter()
+    # the same masks every validation pass: a generator of our own (the collator's `seed` only works in a main process)
+    if not self.shuffle: self.collator.generator = torch.Generator().manual_seed(self.seed)
+
+@patch
+def create_item(self:HFLMDataLoader, i):
+    i = ifnone(i, 0)
+    if i >= self.n: raise IndexError
+    a, b = i * self.seq_len, (i + 1) * self.seq_len
+    return (self.span(a, b), self.span(a, b, self.tokens.word_offsets) if self.mlm and self.whole_word_mask else None)
+
+@patch
+def create_batch(self:HFLMDataLoader, b):
+    wo = np.stack([o[1] for o in b]) if b[0][1] is not None else None
+    return _lm_batch(self, np.stack([o[0] for o in b]), wo)
+
+@patch
+def retain(self:HFLMDataLoader, res, b): return res
+
+@patch
+@delegates(TfmdDL.new)
+def new(self:HFLMDataLoader, dataset=None, **kwargs):
+    kw = dict(tokenizer=self.tokenizer, seq_len=self.seq_len, mlm=self.mlm, mlm_probability=self.mlm_probability,
+              whole_word_mask=self.whole_word_mask, seed=self.seed)
+    if dataset is None: kw['tokens'] = self.tokens
+    return super(HFLMDataLoader, self).new(dataset=dataset, **{**kw, **kwargs})
 
 # %% ../nbs/06_lm.ipynb #d22e3ea0
 def HFLMBlock(
@@ -202,82 +422,350 @@ def lm_texts(
     check_columns(df, text_col, str(path))
     return _check_texts(df[text_col], str(path), text_col)
 
+# %% ../nbs/06_lm.ipynb #ad097c60
+def iter_documents(
+    path:str|Path, # A `.txt` file
+    sep:str='\n\n', # Documents are separated by blank lines (other separators read the file whole)
+)->Iterator[str]:
+    "The documents of a text file, read line by line (the file is never held whole): what `split_documents` gives."
+    path = Path(path)
+    if sep != '\n\n': yield from split_documents(_read_text(path), sep); return
+    with open(path, encoding='utf-8', newline=None) as f:
+        buf = []
+        for line in f:
+            if line == '\n':
+                if (d := ''.join(buf).strip()): yield d
+                buf = []
+            else: buf.append(line)
+        if (d := ''.join(buf).strip()): yield d
+
+def lm_documents(
+    path:str|Path, # A `.txt` file, a folder of `.txt` files, or a .csv/.tsv/.jsonl/.parquet table
+    text_col:str='text', # Text column of a table
+    sep:str='\n\n', # Document separator inside a `.txt` file
+)->Callable:
+    "A callable returning a fresh iterator over the documents `lm_texts` reads, streaming `.txt` files (a table is read whole)."
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(path.rglob('*.txt'))
+        return lambda: (t for t in map(_read_text, files) if t.strip())
+    if not path.exists(): raise HFDataError(f"file not found: {path}")
+    if path.suffix.lower() in ('.txt', '.raw', '.tokens', ''): return lambda: iter_documents(path, sep)
+    texts = lm_texts(path, text_col, sep)
+    return lambda: iter(texts)
+
+# %% ../nbs/06_lm.ipynb #959708c5
+def _check_mlm(tokenizer, mlm:bool):
+    if mlm and tokenizer.mask_token is None: raise ValueError(f"tokenizer {type(tokenizer).__name__} has no mask token: it cannot be used for masked LM")
+
+def _split_mask(n:int, valid_pct:float, seed:int|None)->np.ndarray:
+    "fastai's `RandomSplitter` on `n` documents as a boolean validation mask (the split `from_df` has always made)."
+    valid = np.zeros(n, bool); valid[list(RandomSplitter(valid_pct, seed=seed)(range(n))[1])] = True
+    return valid
+
 class HFLMDataLoaders(DataLoaders):
-    "`DataLoaders` for causal or masked language modelling, with factories from DataFrames, texts, files and datasets."
+    "`DataLoaders` for causal or masked language modelling, with factories from DataFrames, texts, files, datasets and streams."
     @property
     def tokenizer(self): return self.train.tokenizer
     @property
     def mlm(self)->bool: return self.train.mlm
 
     @classmethod
-    @delegates(DataLoaders.from_dblock)
-    def from_df(cls,
-        df:pd.DataFrame, # One document per row
-        tokenizer, # A HF fast tokenizer
-        text_col:str='text', # Text column
-        valid_col:str|None=None, # Boolean column marking validation documents (default `is_valid` if present)
-        valid_pct:float=0.1, # Random validation fraction of documents otherwise
-        seed:int|None=None, # Seed of the random split
+    def from_tokens(cls,
+        train:LMTokens, # Training corpus (from `lm_tokens`)
+        valid:LMTokens, # Validation corpus
+        tokenizer, # The HF fast tokenizer that made them
         seq_len:int=128, # Tokens per block
         mlm:bool=False, # Masked LM; `False` for causal
         mlm_probability:float=0.15, # Fraction of tokens masked (masked LM)
         whole_word_mask:bool=False, # Mask whole words (masked LM)
-        source:str='the DataFrame', # How errors name the data
-        **kwargs
+        seed:int|None=None, # Seed of the validation masks
+        bs:int=16, # Blocks per batch
+        val_bs:int|None=None, # Validation blocks per batch; default `bs`
+        device=None, # Default: fastai's `default_device()`
+        path:str|Path='.', # The `DataLoaders`' path
+        **kwargs # Passed to both `HFLMDataLoader`s
     ):
-        "Create LM `DataLoaders` from a DataFrame of documents."
-        if not len(df): raise HFDataError(f"{source} has no rows")
-        if valid_col is None and 'is_valid' in df.columns: valid_col = 'is_valid'
-        check_columns(df, [text_col, valid_col], source)
-        _check_texts(df[text_col], source, text_col)
-        rows, splitter, _ = df_items(df, valid_col, valid_pct, seed)
-        blk = HFLMBlock(tokenizer, seq_len, mlm, mlm_probability, whole_word_mask, seed)
-        dls = cls.from_dblock(DataBlock(blocks=blk, get_x=ColReader(text_col), splitter=splitter), rows, **kwargs)
-        if not len(dls.valid_ds): raise HFDataError(f"the validation split of {source} is empty")
-        return dls
+        "Create LM `DataLoaders` from tokenised corpora: blocks cut from them, training documents reordered every epoch."
+        _check_mlm(tokenizer, mlm)
+        kw = dict(tokenizer=tokenizer, seq_len=seq_len, mlm=mlm, mlm_probability=mlm_probability, whole_word_mask=whole_word_mask,
+                  seed=seed, device=ifnone(device, default_device()), **kwargs)
+        trn = HFLMDataLoader(tokens=train, bs=bs, shuffle=True, drop_last=True, **kw)
+        return cls(trn, HFLMDataLoader(tokens=valid, bs=ifnone(val_bs, bs), shuffle=False, drop_last=False, **kw), path=path)
 
     @classmethod
-    @delegates(from_df)
-    def from_texts(cls,
-        texts:list, # Training documents
+    @delegates(from_tokens)
+    def from_documents(cls,
+        docs, # A list of documents, or a callable returning a fresh iterator over them (never held whole)
         tokenizer, # A HF fast tokenizer
-        valid_texts:list|None=None, # Validation documents; `None` splits `texts` randomly
+        valid_docs=None, # Validation documents (list or callable); `None` splits `docs` at random
+        valid_pct:float=0.1, # Random validation fraction of documents
+        seed:int|None=None, # Seed of the random split (and of the validation masks)
+        mlm:bool=False, # Masked LM; `False` for causal
+        whole_word_mask:bool=False, # Mask whole words (masked LM)
+        cache:bool=True, # Cache the tokens on disk (see `lm_tokens`): a second run on the same data tokenises nothing
+        cache_dir:str|Path|None=None, # Cache folder; default `lm_cache_dir()`
+        source:str='the documents', # How errors name the data
         **kwargs
     ):
-        "Create LM `DataLoaders` from lists of documents."
-        df = pd.DataFrame({'text': list(texts)})
-        if valid_texts is not None:
-            df = pd.concat([df.assign(is_valid=False), pd.DataFrame({'text': list(valid_texts), 'is_valid': True})], ignore_index=True)
-        return cls.from_df(df, tokenizer, source=kwargs.pop('source', 'the texts'), **kwargs)
+        "Create LM `DataLoaders` from documents read lazily: hashed, split, then tokenised in batches into cached memory-mapped files."
+        _check_mlm(tokenizer, mlm)
+        tk = partial(lm_tokens, tokenizer=tokenizer, sep=doc_separator(tokenizer), word_offsets=mlm and whole_word_mask, cache=cache, cache_dir=cache_dir)
+        get = docs if callable(docs) else lambda: docs
+        if valid_docs is not None: trn, val = tk(docs, source=source), tk(valid_docs, source=f'the validation documents of {source}')
+        else:
+            h = TextHasher()
+            for t in _checked(get(), source): h.update(t)
+            if not h.n: raise HFDataError(f"{source} has no documents")
+            mask = _split_mask(h.n, valid_pct, seed)
+            fp = f"{h.hexdigest()}-{hashlib.blake2b(np.packbits(mask).tobytes(), digest_size=16).hexdigest()}"
+            part = lambda v: lambda: itertools.compress(get(), mask == v)
+            trn, val = (tk(part(v), fingerprint=f'{fp}-{v}', source=source) for v in (False, True))
+        if not val.n_docs: raise HFDataError(f"the validation split of {source} is empty")
+        return cls.from_tokens(trn, val, tokenizer, mlm=mlm, whole_word_mask=whole_word_mask, seed=seed, **kwargs)
 
-    @classmethod
-    @delegates(from_df)
-    def from_files(cls,
-        path:str|Path, # A `.txt` file (documents at blank lines), a folder of `.txt` files, or a table with a `text` column
-        tokenizer, # A HF fast tokenizer
-        valid:str|Path|None=None, # Validation file/folder; `None` splits documents randomly
-        **kwargs
-    ):
-        "Create LM `DataLoaders` from text files or a folder of them."
-        vt = None if valid is None else lm_texts(valid)
-        return cls.from_texts(lm_texts(path), tokenizer, vt, source=str(path) + (f" + {valid}" if valid else ''), **kwargs)
+# %% ../nbs/06_lm.ipynb #c584956d
+@patch(cls_method=True)
+@delegates(HFLMDataLoaders.from_documents, but=['valid_docs', 'source'])
+def from_df(cls:HFLMDataLoaders,
+    df:pd.DataFrame, # One document per row
+    tokenizer, # A HF fast tokenizer
+    text_col:str='text', # Text column
+    valid_col:str|None=None, # Boolean column marking validation documents (default `is_valid` if present)
+    valid_pct:float=0.1, # Random validation fraction of documents otherwise
+    seed:int|None=None, # Seed of the random split
+    source:str='the DataFrame', # How errors name the data
+    **kwargs
+):
+    "Create LM `DataLoaders` from a DataFrame of documents."
+    _check_mlm(tokenizer, kwargs.get('mlm', False))
+    if not len(df): raise HFDataError(f"{source} has no rows")
+    if valid_col is None and 'is_valid' in df.columns: valid_col = 'is_valid'
+    check_columns(df, [text_col, valid_col], source)
+    texts = _check_texts(df[text_col], source, text_col)
+    valid = df[valid_col].astype(bool).to_numpy() if valid_col is not None else _split_mask(len(texts), valid_pct, seed)
+    trn, val = [t for t, v in zip(texts, valid) if not v], [t for t, v in zip(texts, valid) if v]
+    if not val: raise HFDataError(f"the validation split of {source} is empty")
+    return cls.from_documents(trn, tokenizer, val, seed=seed, source=source, **kwargs)
 
-    @classmethod
-    @delegates(from_df)
-    def from_dataset(cls,
-        ds, # A `datasets.Dataset`, or a `DatasetDict` with training and validation splits
-        tokenizer, # A HF fast tokenizer
-        text_col:str='text', # Text column
-        train_split:str='train', # Training split of a `DatasetDict`
-        valid_split:str='validation', # Validation split of a `DatasetDict`
+@patch(cls_method=True)
+@delegates(HFLMDataLoaders.from_df)
+def from_texts(cls:HFLMDataLoaders,
+    texts:list, # Training documents
+    tokenizer, # A HF fast tokenizer
+    valid_texts:list|None=None, # Validation documents; `None` splits `texts` randomly
+    **kwargs
+):
+    "Create LM `DataLoaders` from lists of documents."
+    df = pd.DataFrame({'text': list(texts)})
+    if valid_texts is not None:
+        df = pd.concat([df.assign(is_valid=False), pd.DataFrame({'text': list(valid_texts), 'is_valid': True})], ignore_index=True)
+    return cls.from_df(df, tokenizer, source=kwargs.pop('source', 'the texts'), **kwargs)
+
+@patch(cls_method=True)
+@delegates(HFLMDataLoaders.from_documents, but=['valid_docs', 'source'])
+def from_files(cls:HFLMDataLoaders,
+    path:str|Path, # A `.txt` file (documents at blank lines), a folder of `.txt` files, or a table with a `text` column
+    tokenizer, # A HF fast tokenizer
+    valid:str|Path|None=None, # Validation file/folder; `None` splits documents randomly
+    text_col:str='text', # Text column of a table
+    **kwargs
+):
+    "Create LM `DataLoaders` from text files or a folder of them, read as a stream (a `.txt` corpus is never held whole)."
+    docs = lm_documents(path, text_col)
+    vdocs = None if valid is None else lm_documents(valid, text_col)
+    return cls.from_documents(docs, tokenizer, vdocs, source=str(path) + (f" + {valid}" if valid else ''), **kwargs)
+
+def _dataset_texts(ds, text_col:str, source:str)->Callable:
+    "A callable iterating the `text_col` column of a `datasets.Dataset` in batches (the column is never loaded whole)."
+    if text_col not in ds.column_names: raise HFDataError(f"{source} has no column '{text_col}' (columns: {', '.join(ds.column_names)})")
+    return lambda: (t for b in ds.select_columns([text_col]).iter(batch_size=1000) for t in b[text_col])
+
+@patch(cls_method=True)
+@delegates(HFLMDataLoaders.from_documents, but=['valid_docs', 'source'])
+def from_dataset(cls:HFLMDataLoaders,
+    ds, # A `datasets.Dataset`, or a `DatasetDict` with training and validation splits
+    tokenizer, # A HF fast tokenizer
+    text_col:str='text', # Text column
+    train_split:str='train', # Training split of a `DatasetDict`
+    valid_split:str='validation', # Validation split of a `DatasetDict`
+    **kwargs
+):
+    "Create LM `DataLoaders` from a HF `datasets.Dataset` or `DatasetDict`, read in batches from its Arrow files."
+    if hasattr(ds, 'keys'):
+        for s in (train_split, valid_split):
+            if s not in ds: raise HFDataError(f"split '{s}' not in the DatasetDict (splits: {', '.join(ds.keys())})")
+        return cls.from_documents(_dataset_texts(ds[train_split], text_col, f"split '{train_split}'"), tokenizer,
+                                  _dataset_texts(ds[valid_split], text_col, f"split '{valid_split}'"), source='the dataset', **kwargs)
+    return cls.from_documents(_dataset_texts(ds, text_col, 'the dataset'), tokenizer, source='the dataset', **kwargs)
+
+# %% ../nbs/06_lm.ipynb #652c294c
+_END = object()  # the end of a stream
+
+def _stream_rows(source)->Iterable:
+    "An iterable over the rows of a stream: a `datasets` (Iterable)Dataset, a list of `.txt` files, a callable returning an iterable, or an iterable."
+    if callable(source) and not hasattr(source, '__iter__'): return source()
+    if isinstance(source, (list, tuple)) and source and all(isinstance(o, (str, Path)) and Path(o).suffix for o in source) and Path(source[0]).exists():
+        return (d for f in source for d in iter_documents(f))
+    return source
+
+def _row_text(row, i:int, text_col:str)->str|None:
+    "The text of a stream row (a string or a dict holding `text_col`); `None` when empty; one-line errors otherwise."
+    if isinstance(row, str): t = row
+    elif isinstance(row, Mapping):
+        if text_col not in row: raise HFDataError(f"row {i} of the stream has no '{text_col}' column (columns: {', '.join(map(str, row))}): pass text_col=")
+        t = row[text_col]
+    else: raise HFDataError(f"row {i} of the stream is a {type(row).__name__}, not a text or a dict with a '{text_col}' column")
+    if t is None: return None
+    if not isinstance(t, str): raise HFDataError(f"row {i} of the stream: '{text_col}' is a {type(t).__name__}, not a text")
+    return t if t.strip() else None
+
+class HFLMStreamDL(TfmdDL):
+    "Causal/masked LM batches from a stream of documents never held whole: tokenised on the fly in batches, cut into blocks, shuffled in a buffer; `steps` batches per epoch."
+    def __init__(self,
+        source, # A `datasets.IterableDataset`/`Dataset`, a list of `.txt` files, a callable returning an iterable of texts/rows, or an iterable
+        tokenizer=None, # A HF fast tokenizer
+        seq_len:int=128, # Tokens per block
+        steps:int=100, # Batches per epoch (the stream continues from one epoch to the next)
+        shuffle_buffer:int=1000, # Blocks held in the shuffle buffer (1: the stream's order)
+        text_col:str='text', # Text column of dict rows
+        skip_docs:int=0, # Rows at the head of the stream left out (e.g. kept for validation), on every pass
+        mlm:bool=False, # Masked LM (`True`) or causal LM
+        mlm_probability:float=0.15, # Fraction of tokens masked per batch (masked LM)
+        seed:int|None=None, # Seed of the shuffle buffer; default 42
+        doc_batch:int=256, # Documents per tokenizer call
+        bs:int=16, # Blocks per batch
         **kwargs
     ):
-        "Create LM `DataLoaders` from a HF `datasets.Dataset` or `DatasetDict`."
-        if hasattr(ds, 'keys'):
-            for s in (train_split, valid_split):
-                if s not in ds: raise HFDataError(f"split '{s}' not in the DatasetDict (splits: {', '.join(ds.keys())})")
-            return cls.from_texts(ds[train_split][text_col], tokenizer, ds[valid_split][text_col], source='the dataset', **kwargs)
-        return cls.from_df(ds.to_pandas(), tokenizer, text_col=text_col, source='the dataset', **kwargs)
+        if tokenizer is None: raise ValueError("HFLMStreamDL needs the tokenizer")
+        if seq_len < 2 or steps < 1 or shuffle_buffer < 1: raise ValueError(f"seq_len >= 2, steps >= 1 and shuffle_buffer >= 1 are needed, got {seq_len}, {steps}, {shuffle_buffer}")
+        store_attr('source,tokenizer,seq_len,steps,shuffle_buffer,text_col,skip_docs,mlm,mlm_probability,doc_batch')
+        self.seed, self.sep, self.dtype, self.whole_word_mask = ifnone(seed, 42), doc_separator(tokenizer), _id_dtype(tokenizer), False
+        self.collator = DataCollatorForLanguageModeling(tokenizer, mlm=mlm, mlm_probability=mlm_probability if mlm else None)
+        self.special_ids = np.array(sorted(set(tokenizer.all_special_ids) - {tokenizer.unk_token_id}))
+        self.load_state_dict(None)
+        kwargs.pop('shuffle', None); kwargs.pop('num_workers', None)
+        super().__init__(range(steps * bs), bs=bs, shuffle=False, num_workers=0, **kwargs)  # one process reads the stream
+        self.n = steps * bs
+
+# %% ../nbs/06_lm.ipynb #f4a3f793
+@patch
+def state_dict(self:HFLMStreamDL)->dict:
+    "Where the stream is: the pass, the rows read in it, and the tokens read but not yet served (partial block, cut blocks, shuffle buffer, its generator)."
+    return {'passes': self.passes, 'rows': self.rows_read, 'texts': self.pass_texts, 'tail': self.tail.copy(),
+            'ready': self.ready[self.ready_i:].copy(), 'pool': np.array(self.pool, self.dtype).reshape(-1, self.seq_len), 'rng': self.g.bit_generator.state}
+
+@patch
+def load_state_dict(self:HFLMStreamDL, state:dict|None):
+    "Resume the stream where `state_dict` was taken (`None`: from its start): the rows already read are skipped without tokenising them."
+    st = state or {}
+    self.passes, self.rows_read, self.pass_texts = st.get('passes', 0), st.get('rows', 0), st.get('texts', 0)
+    self.tail = np.asarray(st.get('tail', np.zeros(0, self.dtype)), self.dtype)
+    self.ready, self.ready_i = np.asarray(st.get('ready', np.zeros((0, self.seq_len), self.dtype)), self.dtype), 0
+    self.pool = list(np.asarray(st.get('pool', np.zeros((0, self.seq_len))), self.dtype))
+    self.g = np.random.default_rng(self.seed)
+    if 'rng' in st: self.g.bit_generator.state = st['rng']
+    self._open()
+
+@patch
+def _open(self:HFLMStreamDL):
+    "Start reading the current pass, past the skipped head and the rows already read."
+    if hasattr(self.source, 'set_epoch'): self.source.set_epoch(self.passes)
+    rows = _stream_rows(self.source)
+    if self.passes and iter(rows) is rows:
+        raise HFDataError(f"the stream ended after {self.rows_read} rows and a generator can be read only once: pass a callable returning a new iterator, a list of files or a datasets.IterableDataset")
+    self._it = itertools.islice(iter(rows), self.skip_docs + self.rows_read, None)
+
+@patch
+def _next_texts(self:HFLMStreamDL)->list:
+    "The next `doc_batch` non-empty texts of the stream, starting a new pass when it ends."
+    texts = []
+    while len(texts) < self.doc_batch:
+        row = next(self._it, _END)
+        if row is _END:
+            if texts: break
+            if not self.pass_texts: raise HFDataError(f"the stream yielded no {'non-empty ' if self.rows_read else ''}documents" + (f" after skipping {self.skip_docs}" if self.skip_docs else ''))
+            self.passes, self.rows_read, self.pass_texts = self.passes + 1, 0, 0
+            self._open(); continue
+        t = _row_text(row, self.skip_docs + self.rows_read, self.text_col)
+        self.rows_read += 1
+        if t is not None: texts.append(t); self.pass_texts += 1
+    return texts
+
+@patch
+def _refill(self:HFLMStreamDL):
+    "Tokenise the next texts and cut them, after the previous tail, into blocks."
+    ids = self.tokenizer(self._next_texts(), add_special_tokens=True, return_attention_mask=False, return_token_type_ids=False, verbose=False)['input_ids']
+    if self.sep is not None:
+        for x in ids: x.append(self.sep)
+    flat = np.concatenate([self.tail, np.fromiter(itertools.chain.from_iterable(ids), self.dtype, sum(map(len, ids)))])
+    n = len(flat) // self.seq_len
+    self.ready, self.ready_i, self.tail = flat[:n * self.seq_len].reshape(n, self.seq_len), 0, flat[n * self.seq_len:].copy()
+
+@patch
+def next_block(self:HFLMStreamDL)->np.ndarray:
+    "The next block: the stream's blocks pass through a buffer of `shuffle_buffer` blocks, one drawn at random replacing each."
+    while True:
+        while self.ready_i >= len(self.ready): self._refill()
+        blk = self.ready[self.ready_i]; self.ready_i += 1
+        if self.shuffle_buffer == 1: return blk
+        if len(self.pool) < self.shuffle_buffer: self.pool.append(blk); continue
+        k = int(self.g.integers(self.shuffle_buffer)); out, self.pool[k] = self.pool[k], blk
+        return out
+
+@patch
+def create_item(self:HFLMStreamDL, i):
+    # fastai's one-time type check (`i` None) gets a dummy block: it must not consume the stream
+    return np.zeros(self.seq_len, self.dtype) if i is None else self.next_block()
+
+@patch
+def create_batch(self:HFLMStreamDL, b): return _lm_batch(self, np.stack(b))
+@patch
+def retain(self:HFLMStreamDL, res, b): return res
+
+# %% ../nbs/06_lm.ipynb #ccf59549
+@patch
+def new(self:HFLMStreamDL, dataset=None, cls=None, **kwargs):
+    "A loader over the same stream, from its start (fastai calls `new` to show results or to predict)."
+    return HFLMStreamDL(self.source, self.tokenizer, self.seq_len, self.steps, self.shuffle_buffer, self.text_col, self.skip_docs, self.mlm,
+                        self.mlm_probability, self.seed, self.doc_batch, bs=kwargs.get('bs', self.bs), device=kwargs.get('device', self.device))
+
+def _head_texts(source, n:int, text_col:str)->list:
+    "The non-empty texts of the first `n` rows of a stream."
+    return [t for i, r in enumerate(itertools.islice(iter(_stream_rows(source)), n)) if (t := _row_text(r, i, text_col)) is not None]
+
+@patch(cls_method=True)
+def from_stream(cls:HFLMDataLoaders,
+    source, # A `datasets.IterableDataset` (e.g. `load_dataset('text', …, streaming=True)`), a list of `.txt` files, or a callable returning an iterable of texts/rows
+    tokenizer, # A HF fast tokenizer
+    valid=None, # Validation rows (same kinds); `None`: the stream's first `valid_docs` rows, never trained on
+    valid_docs:int=500, # Rows of validation, held in memory
+    text_col:str='text', # Text column of dict rows
+    seq_len:int=128, # Tokens per block
+    steps:int=100, # Training batches per epoch
+    shuffle_buffer:int=1000, # Blocks in the training shuffle buffer
+    mlm:bool=False, # Masked LM; `False` for causal
+    mlm_probability:float=0.15, # Fraction of tokens masked (masked LM)
+    seed:int|None=None, # Seed of the shuffle buffer and validation masks
+    bs:int=16, # Blocks per batch
+    val_bs:int|None=None, # Validation blocks per batch; default `bs`
+    device=None, # Default: fastai's `default_device()`
+    path:str|Path='.', # The `DataLoaders`' path
+):
+    "Create LM `DataLoaders` that tokenise a stream on the fly into training blocks, never holding the corpus; validation is a fixed set of rows."
+    _check_mlm(tokenizer, mlm)
+    rows = _stream_rows(source)
+    if valid is None and iter(rows) is rows:
+        raise HFDataError("a generator can be read only once: pass valid= (validation rows), or a callable, a list of files or a datasets.IterableDataset")
+    vtexts = _head_texts(source if valid is None else valid, valid_docs, text_col)
+    if not vtexts: raise HFDataError(f"the {'stream' if valid is None else 'validation stream'} yielded no documents (an empty stream or empty '{text_col}' texts?)")
+    device = ifnone(device, default_device())
+    trn = HFLMStreamDL(source, tokenizer, seq_len, steps, shuffle_buffer, text_col, valid_docs if valid is None else 0, mlm, mlm_probability,
+                       seed, bs=bs, device=device)
+    vtok = lm_tokens(vtexts, tokenizer, doc_separator(tokenizer), cache=False, source='the validation rows')
+    val = HFLMDataLoader(tokens=vtok, tokenizer=tokenizer, seq_len=seq_len, mlm=mlm, mlm_probability=mlm_probability, seed=seed,
+                         bs=ifnone(val_bs, bs), shuffle=False, device=device)
+    return cls(trn, val, path=path)
 
 # %% ../nbs/06_lm.ipynb #2df7b766
 class LMLossFlat:
