@@ -6,7 +6,7 @@ Docs: https://fasthf.github.io/fasthf/data.html.md"""
 
 # %% ../nbs/01_data.ipynb #4917bd4c
 from __future__ import annotations
-import difflib
+import difflib, unicodedata
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -28,9 +28,10 @@ from fasttransform.cast import retain_type
 from transformers import DataCollatorWithPadding
 
 # %% auto #0
-__all__ = ['TABLE_SUFFIXES', 'check_columns', 'check_texts', 'DFRow', 'df_items', 'clear_token_cache', 'HFTokenize', 'hf_len',
-           'TensorHFText', 'show_results', 'HFSortedDL', 'HFTextBlock', 'show_rows', 'padding_ratio', 'check_labels',
-           'read_table', 'class_name', 'HFDataLoaders']
+__all__ = ['TABLE_SUFFIXES', 'check_columns', 'check_texts', 'valid_mask', 'DFRow', 'df_items', 'clear_token_cache', 'HFTokenize',
+           'hf_len', 'TensorHFText', 'show_results', 'HFSortedDL', 'HFTextBlock', 'show_rows', 'padding_ratio',
+           'split_labels', 'LabelReader', 'check_spellings', 'check_labels', 'read_table', 'class_name',
+           'HFDataLoaders']
 
 # %% ../nbs/01_data.ipynb #ec4b59ca
 from .core import HFDataError
@@ -58,6 +59,25 @@ def check_texts(
     for c in L(cols):
         for i, t in df[c].items(): _text_key(t, f"row {i} (column '{c}') of {source}")
 
+_TRUE, _FALSE = ('true', 'yes', 'y', 't', '1', '1.0'), ('false', 'no', 'n', 'f', '0', '0.0')
+
+def valid_mask(
+    df:pd.DataFrame, # The table
+    valid_col:str, # Its column marking the validation rows
+    source:str='the data', # How the message names the data
+)->np.ndarray:
+    "Column `valid_col` as booleans: bools, 0/1, or the strings True/False, yes/no, 1/0 (any case); anything else is an `HFDataError` naming the row."
+    col = df[valid_col]
+    if pd.api.types.is_bool_dtype(col): return col.to_numpy(bool)
+    s = col.astype(str).str.strip().str.lower()  # numbers (1, 0.0), Python bools and strings alike
+    yes, no = s.isin(_TRUE).to_numpy(), s.isin(_FALSE).to_numpy()
+    if not (yes | no).all():
+        bad = np.flatnonzero(~(yes | no))
+        v = col.iloc[bad[0]]; v = v.item() if isinstance(v, np.generic) else v
+        raise HFDataError(f"column '{valid_col}' of {source} marks the validation rows but holds {v!r} "
+                          f"at row {_rows(df.index[bad])}: use True/False, yes/no or 1/0")
+    return yes
+
 class DFRow(dict):
     "A DataFrame row as a plain dict, which fastai's per-item pipelines read far faster than a pandas row; `name` is its row label."
     name = None
@@ -67,11 +87,12 @@ def df_items(
     valid_col:str|None=None, # Boolean column marking the validation rows
     valid_pct:float=0.2, # Random validation fraction when there is no `valid_col`
     seed:int|None=None, # Seed of the random split
+    source:str='the data', # How errors name the data
 )->tuple: # (rows, splitter, boolean validation mask)
     "The rows of `df` as `DFRow`s (named by their row labels), split by `valid_col` or at random, before any data is built."
     rows = [DFRow(r) for r in df.to_dict('records')]
     for r, name in zip(rows, df.index): r.name = name
-    if valid_col is not None: valid = df[valid_col].astype(bool).to_numpy()
+    if valid_col is not None: valid = valid_mask(df, valid_col, source)
     else: valid = np.zeros(len(rows), bool); valid[list(RandomSplitter(valid_pct, seed=seed)(rows)[1])] = True
     return rows, IndexSplitter(np.flatnonzero(valid)), valid
 
@@ -90,10 +111,18 @@ def _max_len(tokenizer, max_len):
         raise HFDataError(f"tokenizer {type(tokenizer).__name__} has no usable model_max_length ({ml}); pass max_len")
     return int(ml)
 
+def _blank(s:str)->bool:
+    "Whether `s` is nothing but whitespace and format/control characters (zero-width spaces, BOMs, NULs...) once NFKC-normalised."
+    return all(c.isspace() or unicodedata.category(c) in ('Cc', 'Cf') for c in unicodedata.normalize('NFKC', s))
+
 def _text_key(o, where='input'):
     "Check `o` is a non-empty text or pair of texts; return the cache key."
     if isinstance(o, str):
-        if not o.strip(): raise HFDataError(f"empty text at {where}: {o!r}")
+        s = o.strip()
+        if not s: raise HFDataError(f"empty text at {where}: {o!r}")
+        # cheap: a visible first character settles it (`isprintable` is False for Cc/Cf); else the full check
+        if not s[0].isprintable() and _blank(s):
+            raise HFDataError(f"empty text at {where}: {o!r} (only invisible characters: whitespace, format or control)")
         return o
     if isinstance(o, (tuple, list)) and len(o) == 2:
         return (_text_key(o[0], where), _text_key(o[1], where))
@@ -296,9 +325,46 @@ def _y_block(df, label_cols, label_delim=None):
     if pd.api.types.is_float_dtype(df[label_cols[0]]): return RegressionBlock()
     return CategoryBlock()
 
+def split_labels(
+    o, # A cell holding several labels
+    label_delim:str, # Their separator; a whitespace separator means any run of whitespace
+)->list:
+    "The labels of cell `o`, stripped, empty ones dropped: `'a  b'` and `'a; b;'` never make a class `''`."
+    parts = str(o).split() if label_delim.isspace() else str(o).split(label_delim)
+    return [p.strip() for p in parts if p.strip()]
+
+class LabelReader(ColReader):
+    "`ColReader` for labels: with `label_delim`, cells are split by `split_labels`."
+    def __init__(self, cols, label_delim:str|None=None): super().__init__(cols); self.delim = label_delim
+    def _do_one(self, r, c):
+        o = super()._do_one(r, c)
+        return o if self.delim is None else split_labels(o, self.delim)
+
 def _label_sets(col:pd.Series, label_delim=None)->pd.Series:
     "Each row's labels as a set (several when a delimiter separates them)."
-    return col.map(lambda o: set(str(o).split(label_delim)) - {''} if label_delim is not None else {o})
+    return col.map(lambda o: set(split_labels(o, label_delim)) if label_delim is not None else {o})
+
+def _as_number(v)->float|None:
+    "The number a label spells (`1`, `'1.0'`, `True`, `'true'` → 1.0), or `None` for a name."
+    if isinstance(v, (bool, np.bool_, int, float, np.number)): return float(v)
+    if isinstance(v, str):
+        s = v.strip().lower()
+        if s in ('true', 'false'): return float(s == 'true')
+        try: return float(s)
+        except ValueError: return None
+    return None
+
+def check_spellings(sets:pd.Series, col:str, source:str='the data'):
+    "Raise `HFDataError` if two labels in `sets` (a column's label sets) spell one number or boolean differently, e.g. `'1'`, `'1.0'`, `'True'`."
+    by_num = {}
+    for v in set().union(*sets):
+        if (n := _as_number(v)) is not None and n == n: by_num.setdefault(n, []).append(v)
+    for vs in by_num.values():
+        if len(vs) < 2: continue
+        vs = sorted(vs, key=str)
+        where = ', '.join(f"{v!r} at row {next(i for i, s in sets.items() if v in s)}" for v in vs)
+        raise HFDataError(f"label column '{col}' of {source} spells one class several ways ({where}): they would be "
+                          f"{len(vs)} classes; write each class one way (e.g. all {vs[0]!r})")
 
 def check_labels(
     df:pd.DataFrame, # The table
@@ -316,8 +382,9 @@ def check_labels(
     tfms = L(getattr(y_block, 'type_tfms', None))
     if len(label_cols) != 1 or not any(type(t) in (Categorize, MultiCategorize) for t in tfms): return
     c = label_cols[0]
-    valid = np.zeros(len(df), bool) if valid is None else df[valid].astype(bool).to_numpy() if isinstance(valid, str) else np.asarray(valid, bool)
+    valid = np.zeros(len(df), bool) if valid is None else valid_mask(df, valid, source) if isinstance(valid, str) else np.asarray(valid, bool)
     sets = _label_sets(df[c], label_delim)
+    check_spellings(sets, c, source)
     classes = set().union(*sets[~valid])
     if len(classes) < 2:
         raise HFDataError(f"label column '{c}' of {source} has a single class ({next(iter(classes), None)!r}) in training; need at least 2")
@@ -396,13 +463,14 @@ class HFDataLoaders(DataLoaders):
         text_cols = L(text_col)
         check_columns(df, [*text_cols, *L(label_col), valid_col], source)
         y_block = ifnone(y_block, _y_block(df, label_col, label_delim))
-        if valid_col and not df[valid_col].astype(bool).any(): raise HFDataError(f"the validation split of {source} is empty (no row has '{valid_col}' set)")
-        if valid_col and df[valid_col].astype(bool).all(): raise HFDataError(f"the training split of {source} is empty (every row has '{valid_col}' set)")
+        vm = valid_mask(df, valid_col, source) if valid_col else None
+        if valid_col and not vm.any(): raise HFDataError(f"the validation split of {source} is empty (no row has '{valid_col}' set)")
+        if valid_col and vm.all(): raise HFDataError(f"the training split of {source} is empty (every row has '{valid_col}' set)")
         check_texts(df, text_cols, source)
-        rows, splitter, valid = df_items(df, valid_col, valid_pct, seed)
+        rows, splitter, valid = df_items(df, valid_col, valid_pct, seed, source)
         check_labels(df, label_col, valid, source, y_block, label_delim)
         get_x = ColReader(text_cols[0]) if len(text_cols) == 1 else ColReader(list(text_cols))
-        get_y = ColReader(list(L(label_col)) if len(L(label_col)) > 1 else label_col, label_delim=label_delim)
+        get_y = LabelReader(list(L(label_col)) if len(L(label_col)) > 1 else label_col, label_delim=label_delim)
         dblock = DataBlock(blocks=(HFTextBlock(tokenizer, max_len, pad_to_multiple_of), y_block),
                            get_x=get_x, get_y=get_y, splitter=splitter)
         dls = cls.from_dblock(dblock, rows, **kwargs)
