@@ -4,13 +4,18 @@ import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = next((p/'shared'/'data' for p in [ROOT.parent, *ROOT.parents] if (p/'shared'/'data').is_dir()), None)
 
 @pytest.fixture(scope='session')
 def shared():
-    "The shared real datasets (../shared/data)."
-    if SHARED is None: pytest.fail("../shared/data not found")
-    return SHARED
+    "The real datasets, written like the shared/data folder: `shared/'imdb_sample'` is `fasthf.external.get_data('imdb_sample')`."
+    from fasthf.core import HFDataError
+    from fasthf.external import DataRoot, find_mirror
+    class SharedData(DataRoot):
+        def __truediv__(self, name):
+            try: return super().__truediv__(name)
+            except HFDataError as e: pytest.fail(str(e), pytrace=False)  # one line: what is missing and how to get it
+    # FASTHF_DATA, else a shared/data folder beside this clone, else the cache or a download
+    return SharedData(mirror=find_mirror(start=ROOT))
 
 @pytest.fixture(scope='session')
 def minilm():
