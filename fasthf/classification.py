@@ -11,11 +11,15 @@ from fastcore.basics import ifnone, store_attr
 from fastcore.meta import delegates
 from fastai.data.transforms import Categorize, MultiCategorize, EncodedMultiCategorize, RegressionSetup
 from fastai.metrics import accuracy, accuracy_multi, F1ScoreMulti, mse, PearsonCorrCoef
-from transformers import AutoModelForSequenceClassification
+import torch
+from transformers import AutoModelForSequenceClassification, DataCollatorWithPadding
+from .core import HFModel, check_tokenizer
+from .data import HFTokenize
 from .learner import hf_learner, task_model, HFLearner
 
 # %% auto #0
-__all__ = ['problem_type', 'default_metrics', 'ClassifierFormatter', 'hf_classifier_learner']
+__all__ = ['CLASSIFICATION_TASKS', 'problem_type', 'default_metrics', 'ClassifierFormatter', 'hf_classifier_learner',
+           'predict_classifier']
 
 # %% ../nbs/03_classification.ipynb #61d05334
 def problem_type(dls)->str:
@@ -51,6 +55,8 @@ class ClassifierFormatter:
         return res
 
 # %% ../nbs/03_classification.ipynb #ed10afdc
+CLASSIFICATION_TASKS = {'single_label_classification': 'classification', 'multi_label_classification': 'multilabel', 'regression': 'regression'}
+
 @delegates(hf_learner)
 def hf_classifier_learner(
     dls, # `DataLoaders` from `HFDataLoaders` or a `DataBlock` with `HFTextBlock`
@@ -70,5 +76,27 @@ def hf_classifier_learner(
     model = task_model(model, AutoModelForSequenceClassification, cfg, dls.train.tokenizer, pretrained)
     learn = hf_learner(dls, model, metrics=ifnone(metrics, default_metrics(kind)), **kwargs)
     learn.pred_formatter = ClassifierFormatter(vocab, kind)
+    learn.task_name = CLASSIFICATION_TASKS[kind]  # saved in the config: `load_predictor` finds the task
     if pretrained: learn.freeze()  # as fastai's `text_classifier_learner`: train the new head first
     return learn
+
+# %% ../nbs/03_classification.ipynb #27483d90
+def predict_classifier(
+    model, # A `transformers` sequence-classification model (its config names the labels and the problem type)
+    tokenizer, # Its tokenizer
+    texts:list, # Texts (or text pairs) to classify
+    bs:int=64, # Texts per batch
+    names:list|None=None, # How errors name each text (default "item i")
+)->list:
+    "Pipeline-like predictions of a bare classifier for `texts`: `label`/`score`/`probs`, multi-label `labels`/`scores`, or a `score`."
+    check_tokenizer(model, tokenizer)
+    model.eval()
+    kind = model.config.problem_type or ('regression' if model.config.num_labels == 1 else 'single_label_classification')
+    vocab = None if kind == 'regression' else [model.config.id2label[i] for i in range(model.config.num_labels)]
+    tfm, collate, m = HFTokenize(tokenizer), DataCollatorWithPadding(tokenizer), HFModel(model)
+    tfm.encode_all(texts, names)
+    act = {'single_label_classification': lambda o: o.softmax(-1), 'multi_label_classification': torch.sigmoid}.get(kind, lambda o: o)
+    fmt, res = ClassifierFormatter(vocab, kind), []
+    with torch.no_grad():
+        for s in range(0, len(texts), bs): res += fmt(act(m(dict(collate([tfm(t) for t in texts[s:s + bs]])))), None)
+    return res

@@ -10,6 +10,7 @@ import copy, hashlib, json, os, tempfile
 from pathlib import Path
 import torch
 from safetensors import safe_open
+from transformers import PretrainedConfig
 from safetensors.torch import save_model, load_model
 from fastcore.basics import first, patch
 from fastcore.foundation import L
@@ -27,8 +28,8 @@ from .core import HFModel, hf_splitter, check_tokenizer, check_positions, load_h
 from .data import HFTokenize
 
 # %% auto #0
-__all__ = ['tokenize_tfm', 'HFMixedPrecision', 'default_formatter', 'HFLearner', 'task_model', 'DecoupledWD', 'adamw',
-           'data_max_len', 'hf_learner', 'vocab_fingerprint', 'in_model_dir', 'HFInterpretation']
+__all__ = ['data_processor', 'tokenize_tfm', 'HFMixedPrecision', 'default_formatter', 'HFLearner', 'task_model', 'DecoupledWD',
+           'adamw', 'data_max_len', 'hf_learner', 'vocab_fingerprint', 'in_model_dir', 'HFInterpretation']
 
 # %% ../nbs/02_learner.ipynb #d799fec4
 def _reorder(t, idxs):
@@ -39,9 +40,17 @@ def _reorder(t, idxs):
     if isinstance(t, tuple): return tuple(_reorder(o, idxs) for o in t)
     return L(t[int(i)] for i in idxs)
 
+def data_processor(dls):
+    "The processor `dls` were made with: a tokenizer for text (an image or audio processor can take its place)."
+    for o in (dls, dls.train):
+        p = getattr(o, 'processor', None) or getattr(o, 'tokenizer', None)
+        if p is not None: return p
+    raise ValueError("these DataLoaders name no processor or tokenizer")
+
 def tokenize_tfm(dls)->HFTokenize:
     "The `HFTokenize` transform of `dls`' inputs."
-    tfm = first(t for t in dls.valid_ds.tls[0].tfms if isinstance(t, HFTokenize))
+    tls = getattr(dls.valid_ds, 'tls', None)  # `DataBlock`-built data; other loaders (e.g. a token stream) have none
+    tfm = first(t for t in tls[0].tfms if isinstance(t, HFTokenize)) if tls else None
     if tfm is None: raise ValueError("these DataLoaders were not built with HFTextBlock")
     return tfm
 
@@ -71,8 +80,16 @@ class HFLearner(Learner):
     def to_fp16(self, **kwargs):
         "Train in float16 mixed precision with a gradient scaler (CUDA only); `kwargs` go to `GradScaler`."
         return self.add_cb(HFMixedPrecision(**kwargs))
+    task_name:str|None = None  # the task `save_pretrained` records in the config (`config.fasthf`), for `load_predictor`
     @property
-    def tokenizer(self): return self.dls.train.tokenizer
+    def processor(self):
+        "What turns raw inputs into model inputs: the data's tokenizer (or another HF processor)."
+        return data_processor(self.dls)
+    @property
+    def tokenizer(self): return self.processor
+    def task_settings(self)->dict|None:
+        "What `save_pretrained` stores in the config as `fasthf`: the task and the settings predicting needs."
+        return {'task': self.task_name} if self.task_name else None
     def push_to_hub(self,
         repo_id:str, # Hub repository, e.g. 'me/imdb-minilm'
         commit_message:str='Upload a model trained with fasthf', # The commit's message
@@ -111,7 +128,8 @@ class HFLearner(Learner):
     @property
     def max_len(self)->int|None:
         "The length inputs were truncated to (`None`: whole texts), saved as the tokenizer's `model_max_length`."
-        return tokenize_tfm(self.dls).max_len
+        try: return tokenize_tfm(self.dls).max_len
+        except ValueError: return None  # data not tokenised by `HFTokenize` (e.g. LM blocks): no truncation length
 
     def freeze_to(self, n:int):
         "Freeze parameter groups before `n`, and drop their stale gradients so the optimizer (weight decay, momentum) leaves them alone."
@@ -150,21 +168,26 @@ class HFLearner(Learner):
         path = Path(path)
         if rank_distrib(): return path  # one writer in a distributed run, as fastai's `export`
         path.mkdir(parents=True, exist_ok=True)
+        s = self.task_settings()
+        if s: self.hf_model.config.fasthf = s
         self.hf_model.save_pretrained(path, **kwargs)
-        tok, max_len = copy.deepcopy(self.tokenizer), self.max_len
-        if max_len is not None: tok.model_max_length = max_len  # the pipeline then truncates as training did
-        tok.save_pretrained(path)
+        proc, max_len = copy.deepcopy(self.processor), self.max_len
+        if max_len is not None and hasattr(proc, 'model_max_length'): proc.model_max_length = max_len  # the pipeline then truncates as training did
+        proc.save_pretrained(path)
         return path
 
 # %% ../nbs/02_learner.ipynb #09239454
 def task_model(
-    model, # A hub name, a local folder, or a `transformers` model
+    model, # A hub name, a local folder, a `PretrainedConfig` (a new model) or a `transformers` model
     auto_cls, # The task's Auto class, e.g. `AutoModelForTokenClassification`
     config:dict, # Head settings from the data: `num_labels`, `id2label`, `label2id`, `problem_type`, …
     tokenizer, # The data's tokenizer
     pretrained:bool=True, # Load pretrained weights (name/folder); `False` starts from random weights
 ):
     "The task's model: loaded with a head sized from the data, or, if given as a model, checked against it."
+    if isinstance(model, PretrainedConfig):  # a new model: the data's head settings go into a copy of the config
+        cfg = copy.deepcopy(model); cfg.update(config)
+        return auto_cls.from_config(cfg)
     if isinstance(model, (str, Path)):
         return load_hf(model, auto_cls, config, tokenizer=tokenizer, pretrained=pretrained,
                        **({'ignore_mismatched_sizes': True} if pretrained else {}))[0]
@@ -224,7 +247,7 @@ def hf_learner(
     **kwargs
 )->HFLearner:
     "Create an `HFLearner` for `model` on `dls`, with the ULMFiT splitter."
-    check_tokenizer(model, dls.train.tokenizer)
+    check_tokenizer(model, data_processor(dls))
     check_positions(model, data_max_len(dls), 'the DataLoaders')
     return learner_cls(dls, HFModel(model, outputs), splitter=splitter, train_bn=train_bn, opt_func=opt_func, **kwargs)
 

@@ -18,7 +18,7 @@ from fastai.learner import Metric
 from fastai.text.data import SortedDL
 from fastai.torch_core import default_device
 from .core import HFModel, check_tokenizer, check_positions
-from .data import HFDataError, check_columns, show_rows, _max_len
+from .data import HFDataError, check_columns, show_rows, df_items, _max_len
 from .learner import HFLearner
 
 # %% auto #0
@@ -166,7 +166,7 @@ class HFWindowDataLoaders(DataLoaders):
 def split_df(
     df:pd.DataFrame, # All rows, or the training rows when `valid_df` is given
     valid_df:pd.DataFrame|None=None, # The validation rows
-    valid_col:str|None=None, # Boolean column of `df` marking the validation rows
+    valid_col:str|None=None, # Boolean column of `df` marking the validation rows (default `is_valid` if present)
     valid_pct:float=0.2, # Random validation fraction otherwise
     seed:int|None=None, # Seed of the random split
     source:str='the DataFrame', # How errors name the data
@@ -174,13 +174,10 @@ def split_df(
     "Split a table into training and validation rows, refusing an empty split."
     if not len(df): raise HFDataError(f"{source} has no rows")
     if valid_df is not None: trn, val = df, valid_df
-    elif valid_col is not None:
-        m = df[valid_col].astype(bool)
+    else:  # the rule every task splits by: `valid_col` (default `is_valid` if present), else a random `valid_pct`
+        if valid_col is None and 'is_valid' in df.columns: valid_col = 'is_valid'
+        m = df_items(df, valid_col, valid_pct, seed)[2]
         trn, val = df[~m], df[m]
-    else:
-        idx = np.random.RandomState(seed).permutation(len(df))
-        n = int(round(len(df) * valid_pct))
-        trn, val = df.iloc[np.sort(idx[n:])], df.iloc[np.sort(idx[:n])]
     for n, d in (('training', trn), ('validation', val)):
         if not len(d): raise HFDataError(f"the {n} split of {source} is empty")
     return trn, val

@@ -3,7 +3,7 @@
 The console scripts' functions are called in-process (`fasthf_train(**flags)` runs exactly what `fasthf-train --flags`
 runs, minus the argument parsing) so that dozens of cases cost seconds; `test_cli.py` runs the real console scripts.
 """
-import json
+import json, shutil
 import numpy as np, pandas as pd
 import pytest
 from fasthf.cli import fasthf_train, fasthf_predict
@@ -23,7 +23,8 @@ def train_err(capsys, tmp_path, tiny_model):
     "The error of `fasthf-train` on `df` (written as `name`), with the tiny model and no training."
     def f(df=None, name='d.csv', **flags):
         if df is not None: write(df, tmp_path/name)
-        flags = {'model': str(tiny_model), 'out': str(tmp_path/'o'), 'epochs': 0, 'max_len': 32,
+        lm = flags.get('task') in ('clm', 'mlm')  # language models have --seq-len, not --max-len
+        flags = {'model': str(tiny_model), 'out': str(tmp_path/'o'), 'epochs': 0, **({} if lm else {'max_len': 32}),
                  **({'data': str(tmp_path/name)} if df is not None else {}), **flags}
         return error(capsys, fasthf_train, **flags)
     return f
@@ -84,8 +85,9 @@ def test_model_mismatch(train_err, capsys, sample, tmp_path, tiny_model):
     "A tokenizer that does not belong to the model, and lengths beyond the model's positions: refused before training."
     from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
     tok = AutoTokenizer.from_pretrained(tiny_model)
-    BertForSequenceClassification(BertConfig(vocab_size=1000, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
-                                             intermediate_size=64)).save_pretrained(tmp_path/'m'); tok.save_pretrained(tmp_path/'m')
+    m = BertForSequenceClassification(BertConfig(vocab_size=1000, hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64))
+    m.config.fasthf = {'task': 'classification'}  # as fasthf saves it: fasthf-predict serves it as a classifier
+    m.save_pretrained(tmp_path/'m'); tok.save_pretrained(tmp_path/'m')
     msg = f"tokenizer BertTokenizer ({str(tmp_path/'m')!r}) has 30522 tokens but the model's input embeddings have only 1000 rows: they do not belong together"
     assert train_err(sample, model=str(tmp_path/'m')) == msg
     write(sample, tmp_path/'p.csv')
@@ -103,7 +105,12 @@ def test_long_text_is_truncated(capsys, sample, tmp_path, tiny_model):
 
 def test_predict_inputs(capsys, sample, tmp_path, tiny_model):
     write(sample, tmp_path/'p.csv')
-    p = lambda **kw: error(capsys, fasthf_predict, **{'model': str(tiny_model), **kw})
+    assert error(capsys, fasthf_predict, model=str(tiny_model), data=str(tmp_path/'p.csv')).endswith(
+        "holds no fasthf task (config.json has no 'fasthf' entry): it was not saved by fasthf; train it with fasthf-train, or load it with transformers")
+    from transformers import AutoConfig
+    shutil.copytree(tiny_model, tmp_path/'clf'); cfg = AutoConfig.from_pretrained(tmp_path/'clf')
+    cfg.fasthf = {'task': 'classification'}; cfg.save_pretrained(tmp_path/'clf')
+    p = lambda **kw: error(capsys, fasthf_predict, **{'model': str(tmp_path/'clf'), **kw})
     assert p(data=str(tmp_path/'p.csv'), text_col='body').startswith("column 'body' not found in")
     d = sample.copy(); d.loc[2, 'text'] = ' '; write(d, tmp_path/'w.csv')
     assert p(data=str(tmp_path/'w.csv')) == f"empty text at row 2 of {tmp_path/'w.csv'}: ' '"
@@ -133,7 +140,7 @@ def test_ner_inputs(train_err, tmp_path):
     (tmp_path/'latin1.conll').write_bytes('EU B-ORG\ncaf\xe9 O\n'.encode('latin-1'))
     assert 'is not valid UTF-8' in train_err(task='ner', data=str(tmp_path/'latin1.conll'))
     ids = pd.DataFrame({'tokens': [['EU', 'rejects', 'it']] * 6, 'tags': [[3, 0, 0]] * 6})
-    assert "the tags in column 'tags' of" in (m := train_err(ids, 'ids.jsonl', task='ner', text_col='tokens', label_col='tags'))
+    assert "the tags in column 'tags' of" in (m := train_err(ids, 'ids.jsonl', task='ner', tokens_col='tokens', tags_col='tags'))
     assert 'hold 3 (int), not tag names' in m
     (tmp_path/'empty.conll').write_text('-DOCSTART- -X- -X- O\n\n')
     assert 'no sentences' in train_err(task='ner', data=str(tmp_path/'empty.conll'))

@@ -87,6 +87,23 @@ def test_clm_from_scratch(tmp_path, shared):
     tok = AutoTokenizer.from_pretrained(tmp_path/'o'/'model')
     assert model.config.vocab_size == len(tok) and model.config.n_positions == 64
     assert (tmp_path/'o'/'encoder.safetensors').exists()
+    # the folder predicts as a causal LM (its config names the task): it continues prompts, it is never served as a classifier
+    pd.DataFrame({'text': ['ROMEO:', 'First Citizen:']}).to_csv(tmp_path/'prompts.csv', index=False)
+    r = run('fasthf-predict', '--model', str(tmp_path/'o'), '--data', str(tmp_path/'prompts.csv'))
+    lines = [json.loads(l) for l in r.stdout.strip().splitlines()]
+    assert [set(l) for l in lines] == [{'generated_text'}] * 2 and lines[0]['generated_text'].startswith('ROMEO:')
+
+def test_task_flags(tmp_path):
+    "The command line comes from the task registry: each task's --help lists its own flags; another task's flag is one line, exit 2."
+    ner, clm = run('fasthf-train', '--task', 'ner', '--help').stdout, run('fasthf-train', '--task', 'clm', '--help').stdout
+    assert '--stride' in ner and '--tokens-col' in ner and '--seq-len' not in ner
+    assert '--seq-len' in clm and '--from-scratch' in clm and '--stride' not in clm and '--max-len' not in clm
+    r = run('fasthf-train', '--task', 'clm', '--valid-col', 'v', check=False)
+    assert r.returncode == 2 and r.stderr.strip().splitlines()[-1] == ("fasthf-train: error: --valid-col does not apply to --task clm "
+        "(it is a flag of --task classification, multilabel, regression, ner, qa, summarization, translation)")
+    r = run('fasthf-train', '--bs', '0', '--out', str(tmp_path/'o'), check=False)
+    assert r.returncode == 2 and r.stderr.strip().splitlines()[-1] == 'fasthf-train: error: --bs must be >= 1, got 0'
+    assert not (tmp_path/'o').exists()
 
 def test_mlm_encoder_into_classifier(tmp_path, tiny_mlm, tiny_model, small_csv):
     r = run('fasthf-train', '--task', 'mlm', '--data', str(small_csv), '--model', str(tiny_mlm), '--out', str(tmp_path/'lm'),
@@ -214,7 +231,7 @@ def test_seq2seq_bad_inputs(tmp_path, shared):
     sm.iloc[:0].to_json(tmp_path/'empty.jsonl', orient='records', lines=True)
     assert 'has no rows' in err(sm, target_col='summary', valid=tmp_path/'empty.jsonl')
     assert 'training split of' in err(sm.assign(is_valid=True), target_col='summary')
-    with pytest.raises(CLIError, match='--task summarization needs --data'): train('summarization', model=t5)
+    with pytest.raises(HFDataError, match='--task summarization needs --data'): train('summarization', model=t5)
     # through the console script: one line on stderr, exit code 2
     (tmp_path/'latin1.csv').write_bytes('dialogue,summary\nA: caf\xe9?,coffee\nB: no,no\n'.encode('latin-1'))
     assert 'not valid UTF-8' in bad(tmp_path, t5, '--task', 'translation', '--from-scratch', '--data', str(tmp_path/'latin1.csv'),
@@ -223,8 +240,9 @@ def test_seq2seq_bad_inputs(tmp_path, shared):
 def test_tokenizer_mismatch_one_line(tmp_path, tiny_model, small_csv):
     "The console script itself: a tokenizer that does not belong to the model is one line on stderr, exit 2 (no traceback)."
     from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
-    BertForSequenceClassification(BertConfig(vocab_size=1000, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
-                                             intermediate_size=64)).save_pretrained(tmp_path/'m')
+    m = BertForSequenceClassification(BertConfig(vocab_size=1000, hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64))
+    m.config.fasthf = {'task': 'classification'}  # as fasthf saves it: fasthf-predict serves it as a classifier
+    m.save_pretrained(tmp_path/'m')
     AutoTokenizer.from_pretrained(tiny_model).save_pretrained(tmp_path/'m')
     msg = bad(tmp_path, tmp_path/'m', '--data', str(small_csv))
     assert "has 30522 tokens but the model's input embeddings have only 1000 rows: they do not belong together" in msg
