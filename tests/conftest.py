@@ -13,7 +13,8 @@ def shared():
     class SharedData(DataRoot):
         def __truediv__(self, name):
             try: return super().__truediv__(name)
-            except HFDataError as e: pytest.fail(str(e), pytrace=False)  # one line: what is missing and how to get it
+            except HFDataError as e: msg = str(e)
+            pytest.fail(msg, pytrace=False)  # one line: what is missing and how to get it
     # FASTHF_DATA, else a shared/data folder beside this clone, else the cache or a download
     return SharedData(mirror=find_mirror(start=ROOT))
 
