@@ -609,6 +609,12 @@ def _stream_rows(source)->Iterable:
         return (d for f in source for d in iter_documents(f))
     return source
 
+def _expand_files(rows)->Iterator:
+    "The rows of a stream, with each `Path` row replaced by the documents of that `.txt` file (a generator of files streams them)."
+    for r in rows:
+        if isinstance(r, Path): yield from iter_documents(r)
+        else: yield r
+
 def _row_text(row, i:int, text_col:str)->str|None:
     "The text of a stream row (a string or a dict holding `text_col`); `None` when empty; one-line errors otherwise."
     if isinstance(row, str): t = row
@@ -623,7 +629,7 @@ def _row_text(row, i:int, text_col:str)->str|None:
 class HFLMStreamDL(TfmdDL):
     "Causal/masked LM batches from a stream of documents never held whole: tokenised on the fly in batches, cut into blocks, shuffled in a buffer; `steps` batches per epoch."
     def __init__(self,
-        source, # A `datasets.IterableDataset`/`Dataset`, a list of `.txt` files, a callable returning an iterable of texts/rows, or an iterable
+        source, # A `datasets.IterableDataset`/`Dataset`, a list of `.txt` files, a callable returning an iterable of texts/rows/files, or an iterable
         tokenizer=None, # A HF fast tokenizer
         seq_len:int=128, # Tokens per block
         steps:int=100, # Batches per epoch (the stream continues from one epoch to the next)
@@ -674,7 +680,7 @@ def _open(self:HFLMStreamDL):
     rows = _stream_rows(self.source)
     if self.passes and iter(rows) is rows:
         raise HFDataError(f"the stream ended after {self.rows_read} rows and a generator can be read only once: pass a callable returning a new iterator, a list of files or a datasets.IterableDataset")
-    self._it = itertools.islice(iter(rows), self.skip_docs + self.rows_read, None)
+    self._it = itertools.islice(_expand_files(rows), self.skip_docs + self.rows_read, None)
 
 @patch
 def _next_texts(self:HFLMStreamDL)->list:
@@ -732,7 +738,7 @@ def new(self:HFLMStreamDL, dataset=None, cls=None, **kwargs):
 
 def _head_texts(source, n:int, text_col:str)->list:
     "The non-empty texts of the first `n` rows of a stream."
-    return [t for i, r in enumerate(itertools.islice(iter(_stream_rows(source)), n)) if (t := _row_text(r, i, text_col)) is not None]
+    return [t for i, r in enumerate(itertools.islice(_expand_files(_stream_rows(source)), n)) if (t := _row_text(r, i, text_col)) is not None]
 
 @patch(cls_method=True)
 def from_stream(cls:HFLMDataLoaders,
