@@ -184,8 +184,9 @@ def write_space(
 )->Path:
     "Write a folder ready to push as a Gradio Space: `app.py`, `requirements.txt`, `README.md` and a copy of the model."
     from fasthf import __version__
-    p, out = load_predictor(model), Path(out)
+    out = Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())): raise HFDataError(f"{out} exists and is not an empty folder: choose a new --space folder")
+    p = load_predictor(model)
     src = Path(p.path)
     title = title or (src.parent.name if src.name == 'model' else src.name)
     out.parent.mkdir(parents=True, exist_ok=True)
