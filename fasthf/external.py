@@ -335,13 +335,16 @@ def build_data(name:str, ds:DataSet, cache:Path, mirror:Path|None=None)->Path:
     src = fetch_origins(name, ds, downloads, mirror)
     tmp = cache/f'.{name}.tmp'
     shutil.rmtree(tmp, ignore_errors=True); tmp.mkdir(parents=True)
-    ds.cut(src, tmp)
-    if bad := check_data(tmp, ds):
+    try:
+        ds.cut(src, tmp)
+        bad = [f"{p} cut from the downloaded origin does not have the registry's sha256" for p in check_data(tmp, ds)]
+    except Exception as e: bad = [f"cutting the downloaded origin failed ({type(e).__name__}: {(str(e).splitlines() or [''])[0]})"]
+    if bad:
         shutil.rmtree(tmp, ignore_errors=True)
         for k,o in ds.origins.items():  # origins without their own checksum may be what is wrong
             if o.sha256 is None: (downloads/k).unlink(missing_ok=True)
-        raise HFDataError(f"dataset {name!r}: {bad[0]} cut from the downloaded origin does not have the registry's sha256 "
-                          "(the origin changed or the cut differs); the downloads were removed: set FASTHF_DATA to a mirror laid out like shared/data")
+        raise HFDataError(f"dataset {name!r}: {bad[0]} (the origin changed or the cut differs); the downloads were removed: "
+                          "set FASTHF_DATA to a mirror laid out like shared/data")
     (tmp/'SOURCE.md').write_text(source_md(name, ds), encoding='utf-8')
     shutil.rmtree(cache/name, ignore_errors=True)
     return tmp.replace(cache/name)
