@@ -6,12 +6,12 @@ Docs: https://fasthf.github.io/fasthf/seq2seq.html.md"""
 
 # %% ../nbs/12_seq2seq.ipynb #31280e21
 from __future__ import annotations
-import copy, re
+import copy, re, tempfile
 from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from fastcore.basics import ifnone, store_attr
+from fastcore.basics import ifnone, patch, store_attr
 from fastcore.meta import delegates
 from fastai.data.block import TransformBlock, DataBlock
 from fastai.data.core import DataLoaders
@@ -20,17 +20,19 @@ from fastai.learner import Metric
 from fastai.losses import CrossEntropyLossFlat
 from rouge_score import rouge_scorer
 import sacrebleu
-from transformers import AutoConfig, AutoModelForSeq2SeqLM, DataCollatorForSeq2Seq, DataCollatorWithPadding, PretrainedConfig
-from .core import load_hf, model_input_names, check_tokenizer
+from transformers import (AutoConfig, AutoModel, AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoTokenizer, DataCollatorForSeq2Seq,
+                          DataCollatorWithPadding, EncoderDecoderModel, MODEL_FOR_MASKED_LM_MAPPING, PretrainedConfig, PreTrainedModel)
+from .core import load_hf, model_input_names, check_tokenizer, hf_splitter
 from .data import HFDataError, HFTokenize, HFSortedDL, check_columns, check_texts, df_items, read_table, show_rows, _text_key
-from .learner import HFLearner, hf_learner, tokenize_tfm
+from .learner import HFLearner, hf_learner, tokenize_tfm, vocab_fingerprint
 from .lm import SIZES
 
 # %% auto #0
-__all__ = ['SEQ2SEQ_TASKS', 'seq2seq_config', 'HFSeq2SeqDL', 'HFSeq2SeqBlocks', 'lang_tokenizer', 'lang_token_id',
+__all__ = ['SEQ2SEQ_TASKS', 'WARM_LR', 'seq2seq_config', 'HFSeq2SeqDL', 'HFSeq2SeqBlocks', 'lang_tokenizer', 'lang_token_id',
            'Seq2SeqDataLoaders', 'rouge_scores', 'bleu_scores', 'seq2seq_scores', 'generate_batch', 'generate_texts',
-           'GenerationOutputs', 'GenerationMetric', 'generation_metrics', 'Seq2SeqLearner', 'hf_seq2seq_learner',
-           'predict_seq2seq']
+           'GenerationOutputs', 'GenerationMetric', 'generation_metrics', 'is_encoder_only', 'warm_start_ids',
+           'warm_start_seq2seq', 'cross_attention_names', 'warm_start_new_params', 'seq2seq_splitter', 'Seq2SeqLearner',
+           'is_warm_start_source', 'hf_seq2seq_learner', 'warm_start_phases', 'predict_seq2seq']
 
 # %% ../nbs/12_seq2seq.ipynb #6e685fb8
 _SIZE_FIELDS = {'d_model': 'hidden', 'encoder_layers': 'layers', 'decoder_layers': 'layers', 'num_layers': 'layers',
@@ -337,6 +339,121 @@ def generation_metrics(*keys, every:int|None=None, at_end:bool=True)->list:
     outs = GenerationOutputs(keys)
     return [GenerationMetric(k, outs, i == 0, every, at_end) for i, k in enumerate(keys)]
 
+# %% ../nbs/12_seq2seq.ipynb #889b691e
+def is_encoder_only(
+    config:PretrainedConfig # A model's config
+)->bool:
+    "Whether `config` is an encoder-only model (a masked-LM body, neither encoder-decoder nor decoder): a checkpoint to warm-start from."
+    return (not getattr(config, 'is_encoder_decoder', False) and not getattr(config, 'is_decoder', False)
+            and type(config) in MODEL_FOR_MASKED_LM_MAPPING)
+
+def warm_start_ids(
+    tokenizer # The tokenizer of sources and targets
+)->dict: # `decoder_start_token_id`, `eos_token_id`, `pad_token_id`
+    "Special ids of a warm-started decoder: BERT-like tokenizers start with [CLS], end with [SEP], pad with [PAD]; others use BOS/EOS/pad."
+    cls_, sep = tokenizer.cls_token_id, tokenizer.sep_token_id
+    start, eos = (cls_, sep) if cls_ is not None and sep is not None else (tokenizer.bos_token_id, tokenizer.eos_token_id)
+    name = f"tokenizer {type(tokenizer).__name__} ({getattr(tokenizer, 'name_or_path', '')!r})"
+    missing = [w for w, i in (('start (CLS or BOS)', start), ('end (SEP or EOS)', eos), ('pad', tokenizer.pad_token_id)) if i is None]
+    if missing: raise HFDataError(f"{name} has no {' and no '.join(missing)} token, which a warm-started decoder needs: "
+                                  f"add one with tokenizer.add_special_tokens(...) or use another tokenizer")
+    if tokenizer(text_target='a')['input_ids'][-1] != eos:
+        raise HFDataError(f"{name} does not end targets with its end token (id {eos}): the decoder would never learn to stop; "
+                          f"use a tokenizer that appends it")
+    return {'decoder_start_token_id': start, 'eos_token_id': eos, 'pad_token_id': tokenizer.pad_token_id}
+
+# %% ../nbs/12_seq2seq.ipynb #3c0b09d8
+def _load_part(src, auto_cls, **config_kwargs)->tuple:
+    "`(model, names of its parameters missing from src's checkpoint)`: `src` a hub name, a folder or a model."
+    if isinstance(src, PreTrainedModel):  # written out, so one loader (HF's own key matching) serves models, names and folders
+        with tempfile.TemporaryDirectory() as d:
+            src.save_pretrained(d)
+            return _load_part(d, auto_cls, **config_kwargs)
+    cfg = AutoConfig.from_pretrained(str(src), **config_kwargs)
+    model, info = auto_cls.from_pretrained(str(src), config=cfg, output_loading_info=True)
+    return model, set(info['missing_keys'])
+
+def _src_name(src)->str: return str(getattr(getattr(src, 'config', None), 'name_or_path', '') or type(src).__name__) if isinstance(src, PreTrainedModel) else str(src)
+
+def _check_vocabs(encoder, decoder, enc_src, dec_src, tokenizer):
+    "Raise `HFDataError` if the decoder's vocabulary (embedding rows, saved tokenizer) is not the encoder's."
+    ne, nd = encoder.get_input_embeddings().num_embeddings, decoder.get_input_embeddings().num_embeddings
+    msg = (f"the decoder {_src_name(dec_src)} and the encoder {_src_name(enc_src)} have different vocabularies ({{}}); "
+           f"sources and targets share one tokenizer, so give a decoder trained with the encoder's tokenizer")
+    if ne != nd: raise HFDataError(msg.format(f"{nd} vs {ne} token embeddings"))
+    if isinstance(dec_src, (str, Path)):
+        try: dtok = AutoTokenizer.from_pretrained(str(dec_src))
+        except (OSError, ValueError, TypeError): return  # no tokenizer saved with the decoder: the sizes agree
+        if vocab_fingerprint(dtok) != vocab_fingerprint(tokenizer): raise HFDataError(msg.format("tokenizer fingerprints differ"))
+
+# %% ../nbs/12_seq2seq.ipynb #c44bd45d
+def _config_of(src)->PretrainedConfig: return src.config if isinstance(src, PreTrainedModel) else AutoConfig.from_pretrained(str(src))
+
+def _share_body(encoder, decoder)->int:
+    "Make `decoder`'s body use `encoder`'s parameter wherever a name and a shape agree (BERTShare); the number shared."
+    enc, base, n = dict(encoder.named_parameters()), decoder.base_model, 0
+    for name, p in list(base.named_parameters()):
+        q = enc.get(name)
+        if q is None or q.shape != p.shape: continue
+        mod, _, attr = name.rpartition('.')
+        setattr(base.get_submodule(mod), attr, q); n += 1
+    decoder.tie_weights()  # the LM head follows the (now shared) input embeddings
+    return n
+
+def warm_start_seq2seq(
+    encoder, # An encoder-only checkpoint (hub name, folder or model), e.g. BERT or MiniLM
+    decoder=None, # The decoder's checkpoint (name, folder or model): encoder-only (made a decoder) or a causal LM; default `encoder`
+    tokenizer=None, # The tokenizer of sources and targets; default the one saved with `encoder`
+    tie:bool=False, # Share the encoder's weights with the decoder's body (BERTShare)
+)->EncoderDecoderModel:
+    "An `EncoderDecoderModel` warm-started from pretrained checkpoints: new cross-attention, special ids from the tokenizer."
+    if not is_encoder_only(_config_of(encoder)): raise ValueError(f"{_src_name(encoder)} is not an encoder-only model: it cannot warm-start an encoder")
+    if tokenizer is None:
+        if isinstance(encoder, PreTrainedModel): raise ValueError("give the tokenizer of an encoder passed as a model")
+        tokenizer = AutoTokenizer.from_pretrained(str(encoder))
+    ids = warm_start_ids(tokenizer)
+    dec_src = ifnone(decoder, encoder)
+    dcfg = _config_of(dec_src)
+    if not hasattr(dcfg, 'add_cross_attention'): raise ValueError(f"the decoder {_src_name(dec_src)} cannot take cross-attention (its config has no add_cross_attention)")
+    enc, enc_new = _load_part(encoder, AutoModel)
+    dec, dec_new = _load_part(dec_src, AutoModelForCausalLM, **{k: True for k in ('is_decoder', 'add_cross_attention') if hasattr(dcfg, k)})
+    if decoder is not None: _check_vocabs(enc, dec, encoder, decoder, tokenizer)
+    shared = _share_body(enc, dec) if tie else 0
+    if tie and not shared: raise ValueError(f"tie: the decoder {_src_name(dec_src)} has no parameter of the encoder's names and shapes to share")
+    model = EncoderDecoderModel(encoder=enc, decoder=dec)
+    for k, v in ids.items(): setattr(model.config, k, v); setattr(model.generation_config, k, v)
+    model.fasthf_new = sorted({f'encoder.{n}' for n in enc_new} | {f'decoder.{n}' for n in dec_new})  # newly initialised
+    model.fasthf_shared = shared
+    check_tokenizer(model, tokenizer)
+    return model
+
+# %% ../nbs/12_seq2seq.ipynb #cb0729c5
+def cross_attention_names(
+    decoder # A `transformers` decoder (causal LM)
+)->set:
+    "Names of `decoder`'s parameters that exist only because of its cross-attention (found against its config without it)."
+    if not getattr(decoder.config, 'add_cross_attention', False): return set()
+    cfg = copy.deepcopy(decoder.config); cfg.add_cross_attention = False
+    with torch.device('meta'): plain = type(decoder)(cfg)  # no memory, no initialisation cost
+    return set(dict(decoder.named_parameters())) - set(dict(plain.named_parameters()))
+
+def warm_start_new_params(
+    model:EncoderDecoderModel # A `transformers` `EncoderDecoderModel`
+)->list:
+    "Parameters new to the checkpoints: missing from them at warm start, the decoder's cross-attention, and any encoder-to-decoder projection."
+    new = set(getattr(model, 'fasthf_new', ())) | {f'decoder.{n}' for n in cross_attention_names(model.decoder)}
+    return [p for n, p in model.named_parameters() if n in new or not n.startswith(('encoder.', 'decoder.'))]
+
+def seq2seq_splitter(
+    model # An `HFModel` or a `transformers` encoder-decoder
+)->list: # Lists of parameters
+    "`hf_splitter`'s groups (embeddings, encoder blocks, decoder blocks, head); an `EncoderDecoderModel`'s new parameters form a last group of their own."
+    hf = getattr(model, 'hf_model', model)
+    if not isinstance(hf, EncoderDecoderModel): return hf_splitter(model)
+    new = {id(p) for p in warm_start_new_params(hf)}
+    groups = [[p for p in g if id(p) not in new] for g in hf_splitter(hf)]
+    return [g for g in groups if g] + [[p for p in hf.parameters() if id(p) in new]]
+
 # %% ../nbs/12_seq2seq.ipynb #b207fbce
 class Seq2SeqLearner(HFLearner):
     "An `HFLearner` for encoder-decoders: decoder inputs from the model, generation for predictions, pipeline-like results."
@@ -384,15 +501,27 @@ class Seq2SeqLearner(HFLearner):
         "Write a HF-native folder; the task, prefix and languages go into the config (`fasthf`) for `fasthf-predict`."
         self.hf_model.config.fasthf = {'task': self.task, 'prefix': tokenize_tfm(self.dls).prefix,
                                        **{k: getattr(self.dls, k, None) for k in ('source_lang', 'target_lang')}}
+        if getattr(self.hf_model, 'fasthf_shared', 0):  # BERTShare: safetensors cannot alias tensors, so shared ones are written twice
+            kwargs.setdefault('state_dict', {k: v.clone() for k, v in self.hf_model.state_dict().items()})
         return super().save_pretrained(path, **kwargs)
 
 # %% ../nbs/12_seq2seq.ipynb #47be0aab
+def is_warm_start_source(
+    model # A hub name, a folder, a model or a config
+)->bool:
+    "Whether `model` is an encoder-only checkpoint (name, folder or model), from which `hf_seq2seq_learner` warm-starts an encoder-decoder."
+    if isinstance(model, (str, Path)): return is_encoder_only(AutoConfig.from_pretrained(str(model)))
+    return isinstance(model, PreTrainedModel) and is_encoder_only(model.config)
+
 @delegates(hf_learner)
 def hf_seq2seq_learner(
     dls:Seq2SeqDataLoaders, # Seq2seq `DataLoaders`
-    model, # A hub name or folder (pretrained), a `PretrainedConfig` (from scratch), or a `transformers` encoder-decoder
+    model, # A hub name or folder (pretrained), a `PretrainedConfig` (from scratch), a `transformers` encoder-decoder, or an encoder-only checkpoint/model (warm start)
     task:str='text2text', # 'summarization', 'translation' or 'text2text': the output key and the default scores
     pretrained:bool=True, # Load the pretrained weights of a name/folder
+    decoder=None, # Warm start: the decoder's checkpoint (name, folder or model); default the encoder's
+    tie_encoder_decoder:bool=False, # Warm start: share the encoder's weights with the decoder (BERTShare)
+    freeze:bool|None=None, # Train only the new parameters (last group) at first; default: when warm-started
     max_new_tokens:int|None=None, # Generation length; default the data's target length (`max_target_len`)
     num_beams:int|None=None, # Beam search width (default: the model's generation config, usually 1 = greedy)
     generation:dict|None=None, # Other `generation_config` settings, e.g. `{'no_repeat_ngram_size': 3}`
@@ -400,9 +529,14 @@ def hf_seq2seq_learner(
     every:int|None=None, # With the default metrics, also generate every `every` epochs
     **kwargs
 )->Seq2SeqLearner:
-    "A fastai learner for summarization, translation or any text-to-text task with a HF encoder-decoder."
+    "A fastai learner for summarization, translation or any text-to-text task with a HF encoder-decoder (or one warm-started from an encoder)."
     if task not in SEQ2SEQ_TASKS: raise ValueError(f"unknown seq2seq task '{task}' (choose from {', '.join(SEQ2SEQ_TASKS)})")
-    if isinstance(model, (str, Path)): model, _ = load_hf(model, AutoModelForSeq2SeqLM, tokenizer=dls.tokenizer, pretrained=pretrained)
+    if is_warm_start_source(model):
+        if not pretrained: raise ValueError(f"{_src_name(model)} is encoder-only: warm-starting needs its pretrained weights (pretrained=True)")
+        model = warm_start_seq2seq(model, decoder, dls.tokenizer, tie_encoder_decoder)
+    elif decoder is not None or tie_encoder_decoder:
+        raise ValueError("decoder= and tie_encoder_decoder= warm-start an encoder-only model; the model given is not one")
+    elif isinstance(model, (str, Path)): model, _ = load_hf(model, AutoModelForSeq2SeqLM, tokenizer=dls.tokenizer, pretrained=pretrained)
     elif isinstance(model, PretrainedConfig): model = AutoModelForSeq2SeqLM.from_config(model)
     gc = model.generation_config
     gc.max_new_tokens = ifnone(max_new_tokens, dls.max_target_len)
@@ -411,7 +545,34 @@ def hf_seq2seq_learner(
     if forced is not None: gc.forced_bos_token_id = forced
     for k, v in (generation or {}).items(): setattr(gc, k, v)
     metrics = ifnone(metrics, generation_metrics(*SEQ2SEQ_TASKS[task]['scores'], every=every))
-    return hf_learner(dls, model, loss_func=CrossEntropyLossFlat(), learner_cls=Seq2SeqLearner, metrics=metrics, task=task, **kwargs)
+    learn = hf_learner(dls, model, loss_func=CrossEntropyLossFlat(), learner_cls=Seq2SeqLearner, metrics=metrics, task=task,
+                       splitter=kwargs.pop('splitter', seq2seq_splitter), **kwargs)
+    if ifnone(freeze, bool(getattr(model, 'fasthf_new', None))): learn.freeze()
+    return learn
+
+# %% ../nbs/12_seq2seq.ipynb #ee1b5179
+WARM_LR = 1e-3  # the warm-start recipe's learning rate, chosen on validation data (bench/seq2seq_warmstart.py)
+
+def warm_start_phases(
+    epochs:int, # Epochs with every group training, after the frozen ones
+    lr:float=WARM_LR, # Learning rate of the new parameters alone; then every group trains from lr/2/lr_mult up to lr/2
+    freeze_epochs:int=1, # Epochs training only the new parameters (the last group)
+    lr_mult:float=10, # Ratio of the last group's learning rate to the first's once unfrozen
+)->list: # `(freeze_to, epochs, lr)` per phase
+    "The warm-start recipe as phases: the new parameters alone, then all groups with discriminative LRs (the LRs of fastai's `fine_tune`)."
+    return [(-1, freeze_epochs, lr), (0, epochs, slice(lr / 2 / lr_mult, lr / 2))]
+
+@patch
+def fine_tune_warm(self:Seq2SeqLearner,
+    epochs:int, # Unfrozen epochs, after `freeze_epochs` frozen ones
+    lr:float=WARM_LR, # See `warm_start_phases`
+    freeze_epochs:int=1, # Epochs training only the new parameters
+    lr_mult:float=10, # Ratio of the last group's learning rate to the first's once unfrozen
+    **kwargs # Passed to `fit_one_cycle`
+):
+    "Train a warm-started model with `warm_start_phases`: `freeze_to` each phase's group, then `fit_one_cycle`."
+    for n, e, lr_ in warm_start_phases(epochs, lr, freeze_epochs, lr_mult):
+        if e: self.freeze_to(n); self.fit_one_cycle(e, lr_, **kwargs)
 
 # %% ../nbs/12_seq2seq.ipynb #52db6abb
 def predict_seq2seq(
