@@ -15,12 +15,13 @@ from fastcore.foundation import L
 from fastai.callback.core import Callback, CancelBatchException, CancelEpochException
 from fastai.optimizer import OptimWrapper
 from fastai.torch_core import rank_distrib
-from safetensors import safe_open
-from safetensors.torch import save_file
+from .core import HFDataError
+from .files import save_tensors, load_tensors
 from .learner import in_model_dir
 
 # %% auto #0
-__all__ = ['rng_states', 'set_rng_states', 'save_checkpoint', 'load_checkpoint', 'CheckpointCallback']
+__all__ = ['rng_states', 'set_rng_states', 'save_checkpoint', 'load_checkpoint', 'fingerprint_diff', 'check_fingerprint',
+           'CheckpointCallback']
 
 # %% ../nbs/08_checkpoint.ipynb #80e6f05d
 def _py_state(st)->list:
@@ -102,18 +103,36 @@ def save_checkpoint(learn, path:str|Path, meta:dict, epoch_rng:tuple|None=None)-
     meta = {**meta, 'opt': ojs, 'rng': js}
     if epoch_rng is not None:
         meta['epoch_rng'] = epoch_rng[0]; ts.update({f'epoch_rng.{k}': v for k, v in epoch_rng[1].items()})
-    tmp = path.with_name(path.name + '.tmp')
-    save_file(ts, str(tmp), metadata={'fasthf': 'checkpoint', 'state': json.dumps(meta, default=_plain)})
-    os.replace(tmp, path)
-    return path
+    return save_tensors(ts, path, {'fasthf': 'checkpoint', 'state': json.dumps(meta, default=_plain)})
 
 def load_checkpoint(path:str|Path)->tuple:
-    "`(tensors, meta)` of a checkpoint written by `save_checkpoint` (safetensors: no pickle is run)."
-    path = Path(path)
-    with safe_open(str(path), 'pt') as f:
-        md = f.metadata() or {}
-        if md.get('fasthf') != 'checkpoint': raise ValueError(f"{path} is not a fasthf checkpoint")
-        return {k: f.get_tensor(k) for k in f.keys()}, json.loads(md['state'])
+    "`(tensors, meta)` of a checkpoint written by `save_checkpoint`, its checksum verified (safetensors: no pickle is run)."
+    ts, md = load_tensors(path, 'checkpoint', 'delete it to start over', require=True)
+    if md.get('fasthf') != 'checkpoint': raise HFDataError(f"{path} is not a fasthf checkpoint")
+    return ts, json.loads(md['state'])
+
+# %% ../nbs/08_checkpoint.ipynb #9a1a6532
+def _short(v, n=40)->str:
+    "`repr(v)`, hashes and long values cut to `n` characters."
+    r = repr(v)
+    return r if len(r) <= n else r[:n - 1] + '…'
+
+def fingerprint_diff(
+    old:dict, # The fingerprint saved in the checkpoint
+    new:dict, # This run's
+)->list: # 'key: old -> new' for each key that differs
+    "The keys whose values differ between two run fingerprints, with both values."
+    old, new = (json.loads(json.dumps(o, default=_plain)) for o in (old, new))  # as saved: tuples are lists
+    miss = '<absent>'
+    return [f"{k}: {_short(old.get(k, miss))} -> {_short(new.get(k, miss))}"
+            for k in sorted({*old, *new}, key=str) if old.get(k, miss) != new.get(k, miss)]
+
+def check_fingerprint(old:dict|None, new:dict|None, file):
+    "Raise `HFDataError` naming the differing keys if checkpoint `file`'s fingerprint `old` is not this run's `new`."
+    if old is None or new is None: return
+    if diff := fingerprint_diff(old, new):
+        raise HFDataError(f"cannot resume from {file}: it was written by a run with other settings ({'; '.join(diff)}); "
+                          "resume with the same data and settings, or delete it to start over")
 
 # %% ../nbs/08_checkpoint.ipynb #164c8662
 class CheckpointCallback(Callback):
@@ -122,23 +141,39 @@ class CheckpointCallback(Callback):
     def __init__(self,
         path:str|Path='checkpoint.safetensors', # Checkpoint file (relative paths go under `learn.path/model_dir`)
         every:int|None=None, # Also save every this many training steps
-        resume:bool=False, # Continue from `path` if it exists (a finished run's checkpoint resumes nothing)
+        resume:bool|str=False, # Continue from `path` if it exists (a finished run's checkpoint resumes nothing); 'required': a folder without checkpoints is an error
+        fingerprint:dict|None=None, # What identifies the run (data hash, flags, model...), JSON-able: saved, and on resume it must match
     ):
+        if resume not in (False, True, 'required'): raise ValueError(f"resume={resume!r}: expected False, True or 'required'")
         store_attr()
         self.state = None
 
     @property
     def file(self)->Path: return in_model_dir(self.learn, self.path)
 
-    def before_fit(self):
-        self.state = None
-        if not (self.resume and self.file.exists()): return
+    def __call__(self, event_name):
+        "As `Callback.__call__`; the checkpoint is read and checked first, outside fastai's wrapping, so a refusal stays one line."
+        if event_name == 'before_fit': self.state = self._resume_state()
+        return super().__call__(event_name)
+
+    def _resume_state(self):
+        "`(tensors, meta)` of the checkpoint to continue from, verified; `None` to start afresh."
+        if not self.resume: return None
+        if not self.file.exists():
+            if self.resume == 'required' and not any(self.file.parent.glob('*.safetensors')):
+                raise HFDataError(f"nothing to resume: {self.file.parent} holds no checkpoint; run without resuming to start afresh")
+            return None
         ts, meta = load_checkpoint(self.file)
+        check_fingerprint(meta.get('fingerprint'), self.fingerprint, self.file)
         if meta['n_epoch'] != self.n_epoch:
-            raise ValueError(f"{self.file} is from a fit of {meta['n_epoch']} epochs; this fit has {self.n_epoch}")
+            raise HFDataError(f"{self.file} is from a fit of {meta['n_epoch']} epochs; this fit has {self.n_epoch}")
+        return ts, meta
+
+    def before_fit(self):
+        if self.state is None: return
+        ts, meta = self.state
         _bare(self.learn.model).load_state_dict(_prefixed(ts, 'model.'))
         self.learn.opt.load_state_dict(_join_opt(self.learn.opt, ts, meta['opt'], next(self.learn.model.parameters()).device))
-        self.state = (ts, meta)
 
     def before_epoch(self):
         if self.state is None: return
@@ -169,7 +204,7 @@ class CheckpointCallback(Callback):
     def _meta(self, epoch, batch):
         sl = self.learn.recorder.smooth_loss
         return {'n_epoch': self.n_epoch, 'epoch': epoch, 'batch': batch, 'train_iter': self.train_iter,
-                'smooth_loss': [sl.count, float(sl.val)]}
+                'smooth_loss': [sl.count, float(sl.val)], 'fingerprint': self.fingerprint}
 
     def after_batch(self):
         if not self.training or self.state is not None or not self.every or self.train_iter % self.every: return
