@@ -7,7 +7,7 @@ Docs: https://fasthf.github.io/fasthf/console.html.md"""
 # %% auto #0
 __all__ = ['quiet_start', 'train_main', 'predict_main', 'ulmfit_main']
 
-# %% ../nbs/22_console.ipynb #02696ea8
+# %% ../nbs/22_console.ipynb #259fde1f
 import sys, warnings
 
 def quiet_start():
@@ -22,8 +22,10 @@ def train_main():
 
 def _call_parsed(f):
     "Call the `call_parse` function `f` with the arguments on the command line."
+    import inspect
     from fastcore.script import anno_parser
-    return f(**vars(anno_parser(f).parse_args()))
+    args, params = vars(anno_parser(f).parse_args()), inspect.signature(f).parameters
+    return f(**{k: v for k, v in args.items() if k in params})  # not fastcore's own `--pdb`/`--xtra`
 
 def predict_main():
     "The `fasthf-predict` console script."

@@ -7,6 +7,7 @@ Docs: https://fasthf.github.io/fasthf/learner.html.md"""
 # %% ../nbs/02_learner.ipynb #11408017
 from __future__ import annotations
 import copy, hashlib, json, os, tempfile
+from functools import partial
 from pathlib import Path
 import torch
 from safetensors import safe_open
@@ -24,7 +25,7 @@ from torch.amp import GradScaler
 from fastai.interpret import ClassificationInterpretation
 import fastai.callback.all  # patches `Learner` with `fit_one_cycle`, `fine_tune`, `lr_find`, `to_fp16`… and adds the progress bar
 import fastai.text.learner  # registers fastai's text `plot_top_losses`, which `HFInterpretation` uses
-from .core import HFModel, hf_splitter, check_tokenizer, check_positions, load_hf, _block_lists
+from .core import HFModel, hf_splitter, check_tokenizer, check_positions, load_hf, ensure_fp32, _block_lists
 from .data import HFTokenize
 
 # %% auto #0
@@ -167,6 +168,9 @@ class HFLearner(Learner):
         "Write a HF-native folder (model with its config + tokenizer) that `transformers.pipeline` loads (on rank 0 only)."
         path = Path(path)
         if rank_distrib(): return path  # one writer in a distributed run, as fastai's `export`
+        if hasattr(self.hf_model, 'peft_config'):  # LoRA: the adapter folder PEFT's `AutoPeftModelFor…` loads (`save_lora(merged=True)`: a plain model)
+            from fasthf.lora import save_lora
+            return save_lora(self, path)
         path.mkdir(parents=True, exist_ok=True)
         s = self.task_settings()
         if s: self.hf_model.config.fasthf = s
@@ -244,9 +248,14 @@ def hf_learner(
     train_bn:bool=False, # Keep norm layers trainable when frozen (fastai's default is True; see `hf_splitter`)
     learner_cls:type=HFLearner, # The `HFLearner` subclass a task uses
     opt_func=adamw, # Optimizer constructor; `adamw` is torch's fused AdamW with fastai's defaults
+    peft=None, # A PEFT `LoraConfig` (or just its rank): train LoRA adapters, placed in the splitter's groups, and the head
     **kwargs
 )->HFLearner:
     "Create an `HFLearner` for `model` on `dls`, with the ULMFiT splitter."
+    model = ensure_fp32(model)  # fp32 master weights, whatever dtype the checkpoint was saved in
+    if peft is not None:
+        from fasthf.lora import add_lora, lora_splitter  # PEFT is imported only when adapters are asked for
+        model, splitter = add_lora(model, peft), partial(lora_splitter, splitter=splitter)
     check_tokenizer(model, data_processor(dls))
     check_positions(model, data_max_len(dls), 'the DataLoaders')
     return learner_cls(dls, HFModel(model, outputs), splitter=splitter, train_bn=train_bn, opt_func=opt_func, **kwargs)
