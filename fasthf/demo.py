@@ -162,7 +162,7 @@ SPACE_APP = '''"A Gradio demo of the fasthf model in ./model (written by `fasthf
 from pathlib import Path
 from fasthf.demo import demo_app
 
-demo = demo_app(Path(__file__).resolve().parent/'model')
+demo = demo_app(Path(__file__).resolve().parent/'model', title={title!r})
 
 if __name__ == '__main__': demo.launch()
 '''
@@ -193,7 +193,7 @@ def write_space(
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f'.{out.name}.'))
     try:
         shutil.copytree(src, tmp/'model')
-        (tmp/'app.py').write_text(SPACE_APP)
+        (tmp/'app.py').write_text(SPACE_APP.format(title=title), encoding='utf-8')
         (tmp/'requirements.txt').write_text(f"fasthf>={__version__}\n")  # Gradio itself comes from the YAML's sdk_version
         (tmp/'README.md').write_text(space_readme(p, title, [m for m in [hub_id(repo_id)] if m]), encoding='utf-8')
         os.chmod(tmp, 0o755)
