@@ -60,6 +60,7 @@ def _fsync(p:Path):
     finally: os.close(fd)
 
 def _pid_alive(pid:int)->bool:
+    "Whether process `pid` runs (on this machine)."
     try: os.kill(pid, 0)
     except ProcessLookupError: return False
     except PermissionError: return True
