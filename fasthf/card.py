@@ -17,9 +17,10 @@ from .tasks import folder_task, model_folder, flag_name
 
 # %% auto #0
 __all__ = ['HUB_METRICS', 'PIPELINES', 'TASK_WHAT', 'hub_id', 'card_metrics', 'FitLog', 'learner_training_info', 'data_name',
-           'card_data', 'fmt_lr', 'trained_groups', 'cli_command', 'phase_row', 'training_md', 'results_md',
-           'pipeline_kwargs', 'example_input', 'usage_md', 'versions_md', 'tokenizer_settings', 'limitations_md',
-           'intro_md', 'folder_metrics', 'folder_examples', 'model_card', 'write_model_card']
+           'training_datasets', 'source_md', 'card_data', 'fmt_lr', 'trained_groups', 'cli_command', 'phase_row',
+           'training_md', 'results_md', 'pipeline_kwargs', 'example_input', 'usage_md', 'versions_md',
+           'tokenizer_settings', 'limitations_md', 'intro_md', 'folder_metrics', 'folder_examples', 'model_card',
+           'write_model_card']
 
 # %% ../nbs/18_card.ipynb #f4ed62ed
 _HUB_ID = re.compile(r'^[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)?$')
@@ -89,7 +90,25 @@ def data_name(
     if hub: return hub[0], hub[0]
     return 'custom', Path(str(ds[0])).name if ds else 'custom data'
 
-# %% ../nbs/18_card.ipynb #8b56df47
+# %% ../nbs/18_card.ipynb #941c05b5
+def training_datasets(
+    training:dict|None, # How it was trained (see `model_card`)
+)->list:
+    "The data a model was trained on: `training['datasets']`, else the `--data` of its command line (`cli_flags`)."
+    t = training or {}
+    return list(t.get('datasets') or [d for d in [(t.get('cli_flags') or {}).get('data')] if d])
+
+def source_md(
+    name, # A model or dataset: a Hub id or a local path
+    kind:str='model', # 'model' or 'dataset' (Hub links differ)
+)->str:
+    "`name` for the card: a Hub link, or a local path cut to its last parts (a public card shows no one's home folder)."
+    s = str(name)
+    if hub_id(s): return f"[{s}](https://huggingface.co/{'datasets/' if kind == 'dataset' else ''}{s})"
+    p = Path(s)
+    return f"`{p.name if p.suffix or not p.parent.name else p.parent.name + '/' + p.name}`"
+
+# %% ../nbs/18_card.ipynb #0ac053b8
 def card_data(
     task, # The folder's `fasthf.tasks.Task`
     model_name:str, # The name the card and its `model-index` give the model
@@ -101,17 +120,17 @@ def card_data(
 )->ModelCardData:
     "The card's YAML metadata: pipeline tag, base model, datasets, metrics and the validation results as `model-index`."
     training, vals = training or {}, card_metrics(metrics)
-    dtype, dname = data_name(training.get('datasets'))
+    dtype, dname = data_name(training_datasets(training))
     evals = [EvalResult(task_type=task.pipeline_tag, dataset_type=dtype, dataset_name=dname, dataset_split='validation',
                         metric_type=HUB_METRICS.get(k, k), metric_name=k, metric_value=v) for k, v in vals.items()]
-    hub_ds = [d for d in map(hub_id, training.get('datasets') or []) if d]
+    hub_ds = [d for d in map(hub_id, training_datasets(training)) if d]
     ids = list(dict.fromkeys(HUB_METRICS.get(k, k) for k in vals if k != 'valid_loss'))
     return ModelCardData(model_name=model_name, library_name='transformers', pipeline_tag=task.pipeline_tag,
                          base_model=hub_id(training.get('base_model')), datasets=hub_ds or None, metrics=ids or None,
                          eval_results=evals or None, license=license, language=language,
                          tags=list(dict.fromkeys(['fasthf', 'fastai', *(tags or [])])))
 
-# %% ../nbs/18_card.ipynb #8cef3bd2
+# %% ../nbs/18_card.ipynb #67cf7846
 def fmt_lr(lr)->str:
     "A learning rate as fastai takes it: a number, a `slice` or one value per parameter group (lowest to highest)."
     if isinstance(lr, slice): return f"{lr.start:.0e} to {lr.stop:.0e}" if lr.start is not None else f"{lr.stop:.0e}"
@@ -128,7 +147,7 @@ def trained_groups(
     k = n_groups - first
     return f"all {n_groups}" if k >= n_groups else f"last {k} of {n_groups}" + (' (the head)' if k == 1 else '')
 
-# %% ../nbs/18_card.ipynb #abc47b58
+# %% ../nbs/18_card.ipynb #ea502357
 def cli_command(
     flags:dict|None, # The `fasthf-train` flags as settings (`max_len=256`, `grad_checkpointing=True`…)
 )->str:
@@ -144,7 +163,7 @@ def phase_row(i:int, p, n_groups)->str:
     if not isinstance(p, dict): p = dict(zip(('freeze_to', 'epochs', 'lr'), p))
     return f"| {i} | {trained_groups(p['freeze_to'], n_groups)} | {p['epochs']} | {fmt_lr(p['lr'])} |"
 
-# %% ../nbs/18_card.ipynb #15d0fa40
+# %% ../nbs/18_card.ipynb #3873cbb8
 def training_md(
     training:dict|None, # How it was trained (see `model_card`)
 )->str:
@@ -152,7 +171,7 @@ def training_md(
     t = training or {}
     if not t: return "## Training\n\nThe training settings were not recorded with this model."
     out, n = ["## Training\n"], t.get('n_groups')
-    if t.get('datasets'): out.append(f"Trained on {', '.join(f'`{d}`' for d in t['datasets'])}.")
+    if training_datasets(t): out.append(f"Trained on {', '.join(source_md(d, 'dataset') for d in training_datasets(t))}.")
     if t.get('phases'):
         out += ["\n| phase | trained parameter groups | epochs | learning rate |", "|---|---|---|---|"]
         out += [phase_row(i + 1, p, n) for i, p in enumerate(t['phases'])]
@@ -165,7 +184,7 @@ def training_md(
     if t.get('cli_flags'): out += ["\nThe command that trained it:\n", f"```bash\n{cli_command(t['cli_flags'])}\n```"]
     return '\n'.join(out)
 
-# %% ../nbs/18_card.ipynb #8f59074e
+# %% ../nbs/18_card.ipynb #b84c40c9
 def results_md(
     metrics:dict|None, # Final validation metrics
     data:str, # The evaluation data's name
@@ -176,7 +195,7 @@ def results_md(
     rows = [f"| {'validation loss' if k == 'valid_loss' else k} | {v:.4g} |" for k, v in vals.items()]
     return '\n'.join([f"## Results\n\nOn the validation split of {data}:\n", '| metric | value |', '|---|---|', *rows])
 
-# %% ../nbs/18_card.ipynb #6ecc9671
+# %% ../nbs/18_card.ipynb #ea8467cc
 PIPELINES = ('text-classification', 'token-classification', 'fill-mask', 'text-generation')  # the text pipelines transformers 5 still has
 
 def pipeline_kwargs(
@@ -203,7 +222,7 @@ def example_input(
         ex = {'question': 'Where is the Eiffel Tower?', 'context': 'The Eiffel Tower is a wrought-iron tower in Paris.'}
     return ex if ex is not None else 'I loved every minute of this film.'
 
-# %% ../nbs/18_card.ipynb #f1093ead
+# %% ../nbs/18_card.ipynb #6e201fec
 def usage_md(
     task, # The `Task`
     config, # The model's config
@@ -225,7 +244,7 @@ def usage_md(
     else: out.append(f"transformers 5 has no `{task.pipeline_tag}` pipeline: use fasthf as above, or load the weights with `{config.architectures[0] if config.architectures else 'AutoModel'}`.")
     return '\n'.join(out)
 
-# %% ../nbs/18_card.ipynb #ff84b6f8
+# %% ../nbs/18_card.ipynb #622b2e65
 def versions_md(packages=('fasthf', 'fastai', 'transformers', 'torch', 'datasets', 'huggingface_hub'))->str:
     "The 'Framework versions' section: the installed version of each package (those not installed left out)."
     def v(p):
@@ -238,7 +257,7 @@ def tokenizer_settings(folder:Path)->dict:
     f = Path(folder)/'tokenizer_config.json'
     return json.loads(f.read_text()) if f.exists() else {}
 
-# %% ../nbs/18_card.ipynb #0d26df9a
+# %% ../nbs/18_card.ipynb #6fdd7f5d
 def limitations_md(
     task, # The `Task`
     config, # The model's config
@@ -256,7 +275,7 @@ def limitations_md(
     out.append("- It inherits the biases of its base model and of its training data.")
     return '\n'.join(out)
 
-# %% ../nbs/18_card.ipynb #52c34a0b
+# %% ../nbs/18_card.ipynb #25110ee4
 TASK_WHAT = {'classification': 'a text classifier', 'multilabel': 'a multi-label text classifier', 'regression': 'a text regression model',
              'clm': 'a causal language model', 'mlm': 'a masked language model', 'ner': 'a named-entity recognition (token classification) model',
              'qa': 'an extractive question-answering model', 'summarization': 'a summarization model', 'translation': 'a translation model'}
@@ -270,7 +289,7 @@ def intro_md(
     "The title and what the model is: its task, base model, labels."
     base = (training or {}).get('base_model')
     what = TASK_WHAT.get(task.name, f"a {task.pipeline_tag.replace('-', ' ')} model")
-    src = (f"fine-tuned from [{base}](https://huggingface.co/{base})" if hub_id(base) else f"fine-tuned from `{base}`") if base else 'trained'
+    src = f"fine-tuned from {source_md(base)}" if base else 'trained'
     out = [f"# {name}\n", f"{what[0].upper() + what[1:]} ({config.model_type}), {src} with [fasthf](https://github.com/fasthf/fasthf), "
            "which trains Hugging Face transformers with fastai's `Learner`."]
     labels = [config.id2label[i] for i in sorted(config.id2label)] if config.problem_type != 'regression' else []
@@ -278,7 +297,7 @@ def intro_md(
         out.append(f"\n{'Entity tags' if task.pipeline_tag == 'token-classification' else 'Labels'}: {', '.join(f'`{l}`' for l in labels)}.")
     return '\n'.join(out)
 
-# %% ../nbs/18_card.ipynb #63093cd8
+# %% ../nbs/18_card.ipynb #48eccccd
 def folder_metrics(folder:Path)->dict:
     "Metrics saved by `fasthf-train` (`metrics.json` in the model folder or its parent, the run's output folder), else `{}`."
     for f in (Path(folder)/'metrics.json', Path(folder).parent/'metrics.json'):
@@ -290,7 +309,7 @@ def folder_examples(folder:Path)->list:
     f = Path(folder)/'examples.json'
     return json.loads(f.read_text()) if f.exists() else []
 
-# %% ../nbs/18_card.ipynb #b07532ca
+# %% ../nbs/18_card.ipynb #ade3994d
 def model_card(
     folder:str|Path, # A saved fasthf model folder (or a `fasthf-train` output folder holding `model/`)
     training:dict|None=None, # How it was trained: phases, bs, precision, n_groups, optimizer, max_len, base_model, datasets, cli_flags
@@ -308,11 +327,11 @@ def model_card(
     name = model_name or (repo_id.split('/')[-1] if repo_id else (path.parent.name if path.name == 'model' else path.name))
     data = card_data(task, name, training, metrics, license, language, tags)
     tok, ex = tokenizer_settings(path), folder_examples(path)
-    body = [intro_md(task, config, name, training), training_md(training), results_md(metrics, data_name((training or {}).get('datasets'))[1]),
+    body = [intro_md(task, config, name, training), training_md(training), results_md(metrics, data_name(training_datasets(training))[1]),
             usage_md(task, config, example_input(task, ex, tok.get('mask_token')), repo_id), limitations_md(task, config, tok), versions_md()]
-    return ModelCard(f"---\n{data.to_yaml()}\n---\n\n" + '\n\n'.join(body) + '\n')
+    return ModelCard(f"---\n{data.to_yaml()}\n---\n\n" + re.sub(r'\n{3,}', '\n\n', '\n\n'.join(body)) + '\n')
 
-# %% ../nbs/18_card.ipynb #b53c71d1
+# %% ../nbs/18_card.ipynb #3930a70f
 def write_model_card(
     folder:str|Path, # A saved fasthf model folder (or a `fasthf-train` output folder holding `model/`)
     *args, **kwargs, # Passed to `model_card`

@@ -97,3 +97,15 @@ def test_bad_folders(tmp_path, tok):
     from fasthf.core import HFDataError
     with pytest.raises(HFDataError, match='no HF model folder'): model_card(tmp_path)
     with pytest.raises(HFDataError, match='holds no fasthf task'): model_card(folder(tmp_path/'plain', tok, None))
+
+def test_local_paths_and_command_data(tmp_path, tok):
+    "A local base model is named by its last parts, not its full path; without `datasets`, the command's --data names the data."
+    from fasthf.card import model_card
+    f = folder(tmp_path/'m', tok, 'classification')
+    card = model_card(f, {'base_model': '/home/alice/models/minilm', 'cli_flags': {'task': 'classification', 'data': 'reviews.csv'}},
+                      {'accuracy': 0.7}, model_name='reviews')
+    d = card.data.to_dict()
+    assert 'base_model' not in d and 'datasets' not in d  # neither is a Hub id
+    assert model_index_to_eval_results(d['model-index'])[1][0].dataset_name == 'reviews.csv'
+    assert '/home/alice' not in card.text and 'fine-tuned from `models/minilm`' in card.text and 'Trained on `reviews.csv`.' in card.text
+    assert '\n\n\n' not in card.text
