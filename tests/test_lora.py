@@ -56,7 +56,7 @@ def test_task_splitter():
     from fasthf.lm import hf_lm_splitter
     pm = add_lora(AutoModelForCausalLM.from_config(CASES['clm'][1]), 4)
     groups = partial(lora_splitter, splitter=hf_lm_splitter)(HFModel(pm))
-    assert len(groups) == 2 and all(len(g) == 2 * 2 for g in groups)  # 2 blocks: c_attn, c_proj, c_fc, c_proj (Conv1D), A and B
+    assert len(groups) == 2 and all(len(g) == 4 * 2 for g in groups)  # 2 blocks: c_attn, c_proj, c_fc, c_proj (Conv1D), A and B
 
 def test_ner_learner_end_to_end(tiny_model, tmp_path):
     "A LoRA NER learner: freeze/unfreeze keep base weights frozen, training moves adapters only, the merged folder keeps the task settings."
