@@ -10,3 +10,7 @@ from fasthf.ner import *
 from fasthf.qa import *
 from fasthf.seq2seq import *
 from fasthf.distributed import *
+from fasthf.lora import *
+from fasthf.tasks import *
+from fasthf.ulmfit import *
+from fasthf.external import *

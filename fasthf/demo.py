@@ -9,9 +9,11 @@ from __future__ import annotations
 import json, os, shutil, socket, sys, tempfile
 from pathlib import Path
 import gradio as gr
+from fastcore.basics import patch
 from fastcore.script import call_parse
 from huggingface_hub import SpaceCardData
 from .core import HFDataError
+from .learner import HFLearner
 from .tasks import Predictor, load_predictor, model_folder
 from .card import TASK_WHAT, hub_id
 
@@ -219,3 +221,14 @@ def fasthf_demo(
         if os.environ.get('FASTHF_TRACEBACK'): raise
         print(f"fasthf-demo: error: {e.args[0] if e.args else e}", file=sys.stderr)
         sys.exit(2)
+
+# %% ../nbs/19_demo.ipynb #a0ea7b64
+@patch
+def demo(self:HFLearner,
+    port:int|None=None, # Port to serve on; default Gradio's
+    share:bool=False, # Also open a public `gradio.live` link (needs the internet)
+)->gr.Blocks:
+    "Serve this learner's model in its task's Gradio app (not blocking: `app.close()` stops it)."
+    d = Path(tempfile.mkdtemp())/'model'
+    self.save_pretrained(d)
+    return launch_demo(d, port=port, share=share, block=False)

@@ -25,8 +25,9 @@ from torch.amp import GradScaler
 from fastai.interpret import ClassificationInterpretation
 import fastai.callback.all  # patches `Learner` with `fit_one_cycle`, `fine_tune`, `lr_find`, `to_fp16`… and adds the progress bar
 import fastai.text.learner  # registers fastai's text `plot_top_losses`, which `HFInterpretation` uses
-from .core import HFModel, hf_splitter, check_tokenizer, check_positions, load_hf, ensure_fp32, _block_lists
+from .core import HFDataError, HFModel, hf_splitter, check_tokenizer, check_positions, load_hf, ensure_fp32, _block_lists
 from .data import HFTokenize
+from .files import save_tensors, load_tensors
 
 # %% auto #0
 __all__ = ['data_processor', 'tokenize_tfm', 'HFMixedPrecision', 'default_formatter', 'HFLearner', 'task_model', 'DecoupledWD',
@@ -165,7 +166,7 @@ class HFLearner(Learner):
         path:str|Path, # Folder to write
         **kwargs # Passed to the model's `save_pretrained`
     )->Path:
-        "Write a HF-native folder (model with its config + tokenizer) that `transformers.pipeline` loads (on rank 0 only)."
+        "Write a HF-native folder (model with its config, tokenizer and model card `README.md`) that `transformers.pipeline` loads (on rank 0 only)."
         path = Path(path)
         if rank_distrib(): return path  # one writer in a distributed run, as fastai's `export`
         if hasattr(self.hf_model, 'peft_config'):  # LoRA: the adapter folder PEFT's `AutoPeftModelFor…` loads (`save_lora(merged=True)`: a plain model)
@@ -178,7 +179,16 @@ class HFLearner(Learner):
         proc, max_len = copy.deepcopy(self.processor), self.max_len
         if max_len is not None and hasattr(proc, 'model_max_length'): proc.model_max_length = max_len  # the pipeline then truncates as training did
         proc.save_pretrained(path)
+        if getattr(self.hf_model.config, 'fasthf', None):  # a fasthf task: the Hub page says what it is, how it was trained, its results
+            from fasthf.card import write_model_card, learner_training_info
+            write_model_card(path, learner_training_info(self), self.final_metrics())
         return path
+
+    def final_metrics(self)->dict:
+        "The last epoch's validation loss and metrics, by name (`{}` before any training)."
+        rec = getattr(self, 'recorder', None)
+        if rec is None or not rec.values: return {}
+        return dict(zip(rec.metric_names[2:-1], rec.values[-1][1:]))
 
 # %% ../nbs/02_learner.ipynb #09239454
 def task_model(
@@ -272,9 +282,11 @@ def in_model_dir(learn, file)->Path:
     return p if p.is_absolute() else Path(learn.path)/learn.model_dir/p
 
 def _encoder_file(learn, file)->Path:
-    "`file` in the model folder, with a `.safetensors` suffix."
+    "`file` in the model folder, `.safetensors` added to a bare name; another suffix is not an encoder file."
     p = Path(file)
-    return in_model_dir(learn, p if p.suffix == '.safetensors' else p.with_name(p.name + '.safetensors'))
+    if p.suffix and p.suffix != '.safetensors':
+        raise HFDataError(f"{p} is not an encoder file: encoders are .safetensors files written by save_encoder (fasthf-train writes OUT/encoder.safetensors)")
+    return in_model_dir(learn, p if p.suffix else p.with_name(p.name + '.safetensors'))
 
 @patch
 def save_encoder(self:HFLearner,
@@ -287,10 +299,10 @@ def save_encoder(self:HFLearner,
     tok, hf = self.tokenizer, self.hf_model
     meta = {'fasthf': 'encoder', 'vocab_fingerprint': vocab_fingerprint(tok), 'vocab_size': str(len(tok)),
             'tokenizer': str(getattr(tok, 'name_or_path', '')), 'model_type': str(hf.config.model_type)}
-    tmp = path.with_name(path.name + '.tmp')
-    save_model(hf.base_model, str(tmp), metadata=meta)
-    os.replace(tmp, path)  # atomic: never a half-written encoder
-    return path
+    sd, seen = {}, set()
+    for k, t in hf.base_model.state_dict().items():  # tied weights are stored once
+        if t.data_ptr() not in seen: seen.add(t.data_ptr()); sd[k] = t.detach().cpu().contiguous()
+    return save_tensors(sd, path, meta)  # atomic, with a checksum of the tensors that `load_encoder` verifies
 
 def _core_names(base)->set:
     "Parameter names of `base`'s input embeddings and transformer blocks: an encoder must provide all of them."
@@ -306,13 +318,13 @@ def load_encoder(self:HFLearner,
     "Load an encoder saved by `save_encoder` into the model's body, checking the vocabularies match; then `freeze`."
     path = _encoder_file(self, file)
     if not path.exists(): raise FileNotFoundError(f"encoder file not found: {path}")
-    with safe_open(str(path), 'pt') as f: meta = f.metadata() or {}
+    ts, meta = load_tensors(path, 'encoder file', "write it again (fasthf-train --task mlm|clm ... writes OUT/encoder.safetensors)")
     tok = self.tokenizer
     if meta.get('vocab_fingerprint', vocab_fingerprint(tok)) != vocab_fingerprint(tok):
         raise ValueError(f"{path} was saved with tokenizer {meta.get('tokenizer')!r} ({meta.get('vocab_size')} tokens) but this learner's "
                          f"tokenizer {getattr(tok, 'name_or_path', '')!r} ({len(tok)} tokens) has a different vocabulary")
     base = self.hf_model.base_model
-    try: missing, unexpected = load_model(base, str(path), strict=False)
+    try: missing, unexpected = base.load_state_dict(ts, strict=False)
     except RuntimeError as e: raise ValueError(f"{path} does not fit this model's body ({type(base).__name__}): {e}") from None
     bad = sorted(set(missing) & _core_names(base))
     if unexpected or bad:

@@ -23,7 +23,7 @@ import sacrebleu
 from transformers import (AutoConfig, AutoModel, AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoTokenizer, DataCollatorForSeq2Seq,
                           DataCollatorWithPadding, EncoderDecoderModel, MODEL_FOR_MASKED_LM_MAPPING, PretrainedConfig, PreTrainedModel)
 from .core import load_hf, model_input_names, check_tokenizer, hf_splitter
-from .data import HFDataError, HFTokenize, HFSortedDL, check_columns, check_texts, df_items, read_table, show_rows, _text_key
+from .data import HFDataError, HFTokenize, HFSortedDL, check_columns, check_texts, df_items, read_table, show_rows, valid_mask, _text_key
 from .learner import HFLearner, hf_learner, tokenize_tfm, vocab_fingerprint
 from .lm import SIZES
 
@@ -179,7 +179,7 @@ class Seq2SeqDataLoaders(DataLoaders):
         check_columns(df, [source_col, target_col, valid_col], source)
         check_texts(df, [source_col, target_col], source)
         if valid_col:
-            m = df[valid_col].astype(bool)
+            m = valid_mask(df, valid_col, source)
             for n, empty in (('validation', not m.any()), ('training', m.all())):
                 if empty: raise HFDataError(f"the {n} split of {source} is empty")
         tok = lang_tokenizer(tokenizer, source_lang, target_lang)
