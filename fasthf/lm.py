@@ -30,7 +30,7 @@ from transformers import (AutoConfig, AutoModelForCausalLM, AutoModelForMaskedLM
 from transformers.loss.loss_utils import ForCausalLMLoss, ForMaskedLMLoss
 from . import __version__
 from .core import hf_splitter, load_hf
-from .data import HFDataError, HFTokenize, check_columns, df_items, show_rows, _read_text, _text_key, read_table
+from .data import HFDataError, HFTokenize, check_columns, df_items, show_rows, valid_mask, _read_text, _text_key, read_table
 from .learner import HFLearner, hf_learner
 
 # %% auto #0
@@ -543,7 +543,7 @@ def from_df(cls:HFLMDataLoaders,
     if valid_col is None and 'is_valid' in df.columns: valid_col = 'is_valid'
     check_columns(df, [text_col, valid_col], source)
     texts = _check_texts(df[text_col], source, text_col)
-    valid = df[valid_col].astype(bool).to_numpy() if valid_col is not None else _split_mask(len(texts), valid_pct, seed)
+    valid = valid_mask(df, valid_col, source) if valid_col is not None else _split_mask(len(texts), valid_pct, seed)
     trn, val = [t for t, v in zip(texts, valid) if not v], [t for t, v in zip(texts, valid) if v]
     if not val: raise HFDataError(f"the validation split of {source} is empty")
     return cls.from_documents(trn, tokenizer, val, seed=seed, source=source, **kwargs)
@@ -944,6 +944,8 @@ class LMLearner(HFLearner):
     "An `HFLearner` for language models: `predict` generates text (causal) or fills masks (masked)."
     @property
     def causal(self)->bool: return not self.dls.train.mlm
+    @property
+    def task_name(self)->str: return 'clm' if self.causal else 'mlm'  # recorded in the saved config for `load_predictor`
 
     def predict(self, text:str, **kwargs):
         "Continue `text` (causal LM) or fill its mask tokens (masked LM); see `generate` and `fill_mask`."
