@@ -187,7 +187,8 @@ def test_qa_real(tmp_path, minilm, shared):
     rows = [json.loads(l) for l in r.stdout.strip().splitlines()]
     assert len(rows) == 40 and all(val.context.iloc[i][o['start']:o['end']] == o['answer'] for i, o in enumerate(rows))
     art['paragraphs'][0]['qas'][0]['answers'][0]['answer_start'] += 3
-    (tmp_path/'bad.json').write_text(json.dumps({'version': '1.1', 'data': [dict(art, paragraphs=art['paragraphs'][:2])]}))
+    # enough questions that fastai's split rule (every task's: `int(0.2 * n)` validation rows) leaves some for validation
+    (tmp_path/'bad.json').write_text(json.dumps({'version': '1.1', 'data': [dict(art, paragraphs=art['paragraphs'][:10])]}))
     msg = bad(tmp_path, minilm, '--task', 'qa', '--data', str(tmp_path/'bad.json'))
     assert 'does not match the context at answer_start' in msg and art['paragraphs'][0]['qas'][0]['id'] in msg
 
