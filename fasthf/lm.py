@@ -34,10 +34,11 @@ from .data import HFDataError, HFTokenize, check_columns, df_items, show_rows, v
 from .learner import HFLearner, hf_learner
 
 # %% auto #0
-__all__ = ['SIZES', 'doc_separator', 'split_documents', 'lm_cache_dir', 'clear_lm_cache', 'tokenizer_fingerprint', 'TextHasher',
-           'LMTokens', 'lm_tokens', 'HFLMDataLoader', 'HFLMBlock', 'lm_texts', 'iter_documents', 'lm_documents',
-           'HFLMDataLoaders', 'HFLMStreamDL', 'LMLossFlat', 'LMAccuracy', 'hf_lm_splitter', 'train_tokenizer',
-           'lm_config', 'generate_texts_lm', 'fill_mask_texts', 'LMLearner', 'hf_lm_learner']
+__all__ = ['TEXT_SUFFIXES', 'SIZES', 'doc_separator', 'split_documents', 'lm_cache_dir', 'clear_lm_cache',
+           'tokenizer_fingerprint', 'TextHasher', 'LMTokens', 'lm_tokens', 'HFLMDataLoader', 'HFLMBlock', 'lm_texts',
+           'iter_documents', 'lm_documents', 'HFLMDataLoaders', 'HFLMStreamDL', 'LMLossFlat', 'LMAccuracy',
+           'hf_lm_splitter', 'train_tokenizer', 'lm_config', 'generate_texts_lm', 'fill_mask_texts', 'LMLearner',
+           'hf_lm_learner']
 
 # %% ../nbs/06_lm.ipynb #ab36ba94
 def doc_separator(tokenizer)->int|None:
@@ -392,6 +393,8 @@ def HFLMBlock(
                                           whole_word_mask=whole_word_mask, seed=seed))
 
 # %% ../nbs/06_lm.ipynb #0be270c6
+TEXT_SUFFIXES = ('.txt', '.raw', '.tokens', '')  # files `lm_texts` reads as plain text (documents at blank lines)
+
 def _check_texts(texts, source, col='text'):
     "Raise `HFDataError` naming the row of a missing or empty text in a Series (or list); return the texts as a list."
     texts = texts if isinstance(texts, pd.Series) else pd.Series(list(texts))
@@ -408,15 +411,9 @@ def lm_texts(
 )->list:
     "Documents of a `.txt` file (split at blank lines), of a folder (one per `.txt` file), or of a table's text column."
     path = Path(path)
-    if path.is_dir():
-        texts = [_read_text(f) for f in sorted(path.rglob('*.txt'))]
-        texts = [t for t in texts if t.strip()]
-        if not texts: raise HFDataError(f"no non-empty .txt files under {path}")
-        return texts
-    if not path.exists(): raise HFDataError(f"file not found: {path}")
-    if path.suffix.lower() in ('.txt', '.raw', '.tokens', ''):
-        texts = split_documents(_read_text(path), sep)
-        if not texts: raise HFDataError(f"{path} has no text")
+    if not (path.is_file() and path.suffix.lower() not in TEXT_SUFFIXES):  # text files and folders: the documents `lm_documents` reads
+        texts = list(lm_documents(path, text_col, sep)())
+        if not texts: raise HFDataError(f"no non-empty .txt files under {path}" if path.is_dir() else f"{path} has no text")
         return texts
     df = read_table(path)
     check_columns(df, text_col, str(path))
@@ -430,14 +427,16 @@ def iter_documents(
     "The documents of a text file, read line by line (the file is never held whole): what `split_documents` gives."
     path = Path(path)
     if sep != '\n\n': yield from split_documents(_read_text(path), sep); return
-    with open(path, encoding='utf-8', newline=None) as f:
-        buf = []
-        for line in f:
-            if line == '\n':
-                if (d := ''.join(buf).strip()): yield d
-                buf = []
-            else: buf.append(line)
-        if (d := ''.join(buf).strip()): yield d
+    try:
+        with open(path, encoding='utf-8', newline=None) as f:
+            buf = []
+            for line in f:
+                if line == '\n':
+                    if (d := ''.join(buf).strip()): yield d
+                    buf = []
+                else: buf.append(line)
+            if (d := ''.join(buf).strip()): yield d
+    except UnicodeDecodeError: _read_text(path); raise  # `_read_text` raises the one-line error naming the line and byte
 
 def lm_documents(
     path:str|Path, # A `.txt` file, a folder of `.txt` files, or a .csv/.tsv/.jsonl/.parquet table
@@ -450,7 +449,7 @@ def lm_documents(
         files = sorted(path.rglob('*.txt'))
         return lambda: (t for t in map(_read_text, files) if t.strip())
     if not path.exists(): raise HFDataError(f"file not found: {path}")
-    if path.suffix.lower() in ('.txt', '.raw', '.tokens', ''): return lambda: iter_documents(path, sep)
+    if path.suffix.lower() in TEXT_SUFFIXES: return lambda: iter_documents(path, sep)
     texts = lm_texts(path, text_col, sep)
     return lambda: iter(texts)
 
