@@ -6,7 +6,7 @@ Docs: https://fasthf.github.io/fasthf/data.html.md"""
 
 # %% ../nbs/01_data.ipynb #4917bd4c
 from __future__ import annotations
-import difflib, unicodedata
+import difflib, os, unicodedata
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -28,9 +28,10 @@ from fasttransform.cast import retain_type
 from transformers import DataCollatorWithPadding
 
 # %% auto #0
-__all__ = ['TABLE_SUFFIXES', 'check_columns', 'check_texts', 'valid_mask', 'DFRow', 'df_items', 'clear_token_cache', 'HFTokenize',
-           'hf_len', 'TensorHFText', 'show_results', 'HFSortedDL', 'HFTextBlock', 'show_rows', 'padding_ratio',
-           'split_labels', 'LabelReader', 'check_spellings', 'check_labels', 'read_table', 'class_name',
+__all__ = ['TABLE_SUFFIXES', 'check_columns', 'check_texts', 'valid_mask', 'DFRow', 'df_items', 'check_valid_file', 'row_names',
+           'check_frame', 'check_path', 'check_texts_list', 'clear_token_cache', 'is_blank', 'HFTokenize', 'hf_len',
+           'TensorHFText', 'show_results', 'HFSortedDL', 'HFTextBlock', 'show_rows', 'padding_ratio', 'split_labels',
+           'LabelReader', 'check_spellings', 'check_numbers', 'check_labels', 'read_table', 'class_name',
            'HFDataLoaders']
 
 # %% ../nbs/01_data.ipynb #ec4b59ca
@@ -96,6 +97,63 @@ def df_items(
     else: valid = np.zeros(len(rows), bool); valid[list(RandomSplitter(valid_pct, seed=seed)(rows)[1])] = True
     return rows, IndexSplitter(np.flatnonzero(valid)), valid
 
+# %% ../nbs/01_data.ipynb #fc8118b2
+def check_valid_file(
+    vdf:pd.DataFrame, # The validation rows, as read
+    cols:list, # Columns they need (`None` entries are skipped)
+    valid=None, # The validation file (`--valid`) they were read from; `None`: a DataFrame given in code
+):
+    "Raise `HFDataError` naming the validation file, the missing column and the columns it has, before it is joined to the training rows."
+    check_columns(vdf, cols, 'the validation DataFrame' if valid is None else f"the validation file {valid}")
+
+def row_names(
+    df:pd.DataFrame, # Rows to name
+    source:str, # How errors name the file or DataFrame they come from
+)->list:
+    "How errors name each row of `df`: a CoNLL sentence by its first line (a `line` column), else the row label."
+    return [f"{source}, sentence at line {i}" for i in df['line']] if 'line' in df.columns else [f"{source}, row {i}" for i in df.index]
+
+def _given(o)->str:
+    "What `o` is, for a message: a DataFrame, a path, a string (its start) or a type name."
+    if isinstance(o, pd.DataFrame): return f"a DataFrame ({len(o)} rows)"
+    if isinstance(o, Path): return f"the path {str(o)!r}"
+    if isinstance(o, str): return f"the string {o[:40] + ('…' if len(o) > 40 else '')!r}"
+    return f"a {type(o).__name__}"
+
+def check_frame(
+    df, # What was passed where a DataFrame is expected
+    where:str, # The argument, for the message, e.g. 'HFDataLoaders.from_df(df)'
+    file_fn:str|None=None, # The function that reads a file instead, e.g. 'HFDataLoaders.from_file'
+)->pd.DataFrame:
+    "`df` if it is a DataFrame, else an `HFDataError` saying what was given (a path, a string...) and what to call instead."
+    if isinstance(df, pd.DataFrame): return df
+    hint = f": for a file use {file_fn}(path, ...)" if file_fn and isinstance(df, (str, os.PathLike)) else ''
+    raise HFDataError(f"{where} expects a pandas DataFrame but got {_given(df)}{hint}")
+
+def check_path(
+    p, # What was passed where a file or folder path is expected
+    where:str, # The argument, for the message, e.g. 'HFDataLoaders.from_file(path)'
+    frame_fn:str|None=None, # The function that takes a DataFrame instead, e.g. 'HFDataLoaders.from_df'
+)->Path:
+    "`p` as a `Path` if it is a `str` or path, else an `HFDataError` saying what was given (a DataFrame...) and what to call instead."
+    if isinstance(p, (str, os.PathLike)): return Path(p)
+    hint = f": for a DataFrame use {frame_fn}(df, ...)" if frame_fn and isinstance(p, pd.DataFrame) else ''
+    raise HFDataError(f"{where} expects a file path (str or Path) but got {_given(p)}{hint}")
+
+def check_texts_list(
+    texts, # What was passed where a list of texts is expected
+    where:str, # The argument, for the message, e.g. 'learn.predict_batch(items)'
+    one_fn:str|None=None, # The function for a single text, e.g. 'learn.predict'
+)->list:
+    "`texts` as a list; one `str` is refused (iterating it would give its characters), as are a DataFrame and a non-iterable."
+    if isinstance(texts, (str, bytes)):
+        alt = f"use {one_fn}(text) or " if one_fn else ''
+        raise HFDataError(f"{where} expects a list of texts but got one string ({texts[:40]!r}): {alt}pass [text]")
+    if isinstance(texts, pd.DataFrame):
+        raise HFDataError(f"{where} expects a list of texts but got {_given(texts)}: pass one column, e.g. df['text']")
+    if not hasattr(texts, '__iter__'): raise HFDataError(f"{where} expects a list of texts but got {_given(texts)}")
+    return list(texts)
+
 # %% ../nbs/01_data.ipynb #655b3444
 _token_cache = {}
 
@@ -111,7 +169,9 @@ def _max_len(tokenizer, max_len):
         raise HFDataError(f"tokenizer {type(tokenizer).__name__} has no usable model_max_length ({ml}); pass max_len")
     return int(ml)
 
-def _blank(s:str)->bool:
+def is_blank(
+    s:str, # A text
+)->bool:
     "Whether `s` is nothing but whitespace and format/control characters (zero-width spaces, BOMs, NULs...) once NFKC-normalised."
     return all(c.isspace() or unicodedata.category(c) in ('Cc', 'Cf') for c in unicodedata.normalize('NFKC', s))
 
@@ -121,7 +181,7 @@ def _text_key(o, where='input'):
         s = o.strip()
         if not s: raise HFDataError(f"empty text at {where}: {o!r}")
         # cheap: a visible first character settles it (`isprintable` is False for Cc/Cf); else the full check
-        if not s[0].isprintable() and _blank(s):
+        if not s[0].isprintable() and is_blank(s):
             raise HFDataError(f"empty text at {where}: {o!r} (only invisible characters: whitespace, format or control)")
         return o
     if isinstance(o, (tuple, list)) and len(o) == 2:
@@ -366,6 +426,22 @@ def check_spellings(sets:pd.Series, col:str, source:str='the data'):
         raise HFDataError(f"label column '{col}' of {source} spells one class several ways ({where}): they would be "
                           f"{len(vs)} classes; write each class one way (e.g. all {vs[0]!r})")
 
+def check_numbers(
+    df:pd.DataFrame, # The table
+    cols, # Its regression label column(s)
+    source:str='the data', # How the message names the data
+):
+    "Raise `HFDataError` naming the column and row of the first regression label that is not a finite number (text, `inf`, `-inf`)."
+    for c in L(cols):
+        col = df[c]
+        num = pd.to_numeric(col, errors='coerce') if not pd.api.types.is_bool_dtype(col) else col.astype(float)
+        text = df.index[num.isna().to_numpy() & col.notna().to_numpy()]
+        if len(text): raise HFDataError(f"regression label column '{c}' of {source} holds {col[text[0]]!r} at row {_rows(text)}: "
+                                        "not a number; regression labels are numbers (for classes use --task classification)")
+        inf = df.index[np.isinf(num.to_numpy(float))]
+        if len(inf): raise HFDataError(f"regression label column '{c}' of {source} holds {num[inf[0]]} at row {_rows(inf)}: "
+                                       "labels must be finite numbers (an infinite target makes every loss NaN)")
+
 def check_labels(
     df:pd.DataFrame, # The table
     label_cols, # Label column(s)
@@ -374,12 +450,13 @@ def check_labels(
     y_block=None, # The target block: class checks apply to `CategoryBlock`/`MultiCategoryBlock` from one column
     label_delim:str|None=None, # Separator of several labels in one column
 ):
-    "Raise `HFDataError` for missing labels, a single class, or validation labels never seen in training."
+    "Raise `HFDataError` for missing labels, regression labels that are not finite numbers, a single class, or validation labels never seen in training."
     label_cols = L(label_cols)
     for c in label_cols:
         bad = df.index[df[c].isna()]
         if len(bad): raise HFDataError(f"label column '{c}' of {source} is empty (NaN/None) at row {_rows(bad)}")
     tfms = L(getattr(y_block, 'type_tfms', None))
+    if any(isinstance(t, RegressionSetup) for t in tfms): check_numbers(df, label_cols, source)
     if len(label_cols) != 1 or not any(type(t) in (Categorize, MultiCategorize) for t in tfms): return
     c = label_cols[0]
     valid = np.zeros(len(df), bool) if valid is None else valid_mask(df, valid, source) if isinstance(valid, str) else np.asarray(valid, bool)
@@ -411,7 +488,7 @@ TABLE_SUFFIXES = ('.csv', '.tsv', '.jsonl', '.json', '.parquet')  # what `read_t
 
 def read_table(path)->pd.DataFrame:
     "Read a CSV/TSV, JSON lines or parquet file into a DataFrame, with clear errors."
-    path = Path(path)
+    path = check_path(path, 'read_table(path)')
     if not path.exists(): raise HFDataError(f"file not found: {path}")
     sfx = path.suffix.lower()
     try:
@@ -457,6 +534,7 @@ class HFDataLoaders(DataLoaders):
         **kwargs
     ):
         "Create `DataLoaders` from a DataFrame."
+        check_frame(df, 'HFDataLoaders.from_df(df)', 'HFDataLoaders.from_file')
         if not len(df): raise HFDataError(f"{source} has no rows")
         if valid_col is None and valid_pct is None and 'is_valid' in df.columns: valid_col = 'is_valid'
         valid_pct = ifnone(valid_pct, 0.2)
@@ -486,11 +564,14 @@ class HFDataLoaders(DataLoaders):
         **kwargs
     ):
         "Create `DataLoaders` from a table file (and optionally a validation file)."
+        path = check_path(path, 'HFDataLoaders.from_file(path)', 'HFDataLoaders.from_df')
+        if valid is not None: valid = check_path(valid, 'HFDataLoaders.from_file(valid=)')
         df = read_table(path)
         if valid is None: return cls.from_df(df, tokenizer, source=str(path), **kwargs)
         if kwargs.pop('valid_col', None) is not None or kwargs.pop('valid_pct', None) is not None:
             raise HFDataError(f"{valid} holds the validation rows: give no valid_col or valid_pct with it")
         vdf = read_table(valid)
+        check_valid_file(vdf, [*L(kwargs.get('text_col', 'text')), *L(kwargs.get('label_col', 'label'))], valid)
         # rows keep their file's name and row number (errors name them): ('train.csv', 3), ('valid.csv', 0), …
         df = pd.concat([df.assign(_is_valid=False), vdf.assign(_is_valid=True)], keys=[Path(path).name, Path(valid).name])
         return cls.from_df(df, tokenizer, valid_col='_is_valid', source=f"{path} + {valid}", **kwargs)
@@ -511,7 +592,7 @@ class HFDataLoaders(DataLoaders):
         **kwargs
     ):
         "Create `DataLoaders` from a folder of text files labelled by their parent folder."
-        path = Path(path)
+        path = check_path(path, 'HFDataLoaders.from_folder(path)', 'HFDataLoaders.from_df')
         if not path.is_dir(): raise HFDataError(f"folder not found: {path}")
         folders = [train, valid] if valid_pct is None else None
         files = get_text_files(path, folders=folders)
