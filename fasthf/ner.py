@@ -15,7 +15,8 @@ from fastcore.meta import delegates
 from fastai.losses import CrossEntropyLossFlat
 from seqeval.metrics import accuracy_score, classification_report, f1_score, precision_score, recall_score
 from transformers import AutoModelForTokenClassification, DataCollatorForTokenClassification
-from .data import HFDataError, TABLE_SUFFIXES, class_name, read_table, _read_text
+from .data import (HFDataError, TABLE_SUFFIXES, class_name, read_table, _read_text, check_frame, check_path, check_valid_file,
+                         is_blank, row_names)
 from .learner import hf_learner, task_model
 from .windows import WindowTask, WindowLearner, HFWindowDataLoaders, window_metrics, split_frames, dataset_frames
 
@@ -89,14 +90,15 @@ class TokenClassificationTask(WindowTask):
         "`o` (dict with `tokens`/`tags`, list of words, or text) checked, as `{'words', 'tags', 'text', 'spans'}`."
         if isinstance(o, dict) and 'text' in o and 'tokens' not in o: o = o['text']
         if isinstance(o, str):
-            if not o.strip(): raise HFDataError(f"empty text at {where}: {o!r}")
+            if is_blank(o): raise HFDataError(f"empty text at {where}: {o!r} (nothing visible: whitespace, format or control characters only)")
             return {'words': None, 'tags': None, 'text': o, 'spans': None}
         words, tags = (o.get('tokens'), o.get('tags')) if isinstance(o, dict) else (o, None)
         if isinstance(words, (np.ndarray, tuple)): words = list(words)
         if not isinstance(words, list) or not words:
             raise HFDataError(f"{where}: expected a non-empty list of words, got {words!r}")
         for k, w in enumerate(words):
-            if not isinstance(w, str) or not w.strip(): raise HFDataError(f"{where}: word {k} is {w!r}; words must be non-empty strings")
+            if not isinstance(w, str) or is_blank(w):
+                raise HFDataError(f"{where}: word {k} is {w!r}; words must be non-empty strings with a visible character (remove the word)")
         if tags is not None:
             if isinstance(tags, (np.ndarray, tuple)): tags = list(tags)
             if not isinstance(tags, list): raise HFDataError(f"{where}: expected a list of tags, got {tags!r}")
@@ -233,10 +235,16 @@ class NERDataLoaders(HFWindowDataLoaders):
         stride:int|None=None, # Tokens shared by consecutive windows of a long sentence (default 32, at most half a window)
         label_all_tokens:bool=False, # Tag every sub-token, not just a word's first
         source:str='the DataFrame', # How errors name the data
+        valid_source:str|None=None, # How errors name `valid_df`'s rows, e.g. its file (default: "the validation rows of" `source`)
         **kwargs
     ):
         "Create `DataLoaders` from a table of word lists and tag lists."
+        check_frame(df, 'NERDataLoaders.from_df(df)', 'NERDataLoaders.from_file')
+        if valid_df is not None:
+            check_frame(valid_df, 'NERDataLoaders.from_df(valid_df=)', 'NERDataLoaders.from_file')
+            check_valid_file(valid_df, [tokens_col, tags_col], valid_source)
         trn, val, trn_names, val_names = split_frames(df, [tokens_col, tags_col], valid_df, valid_col, valid_pct, seed, source)
+        if valid_df is not None and valid_source is not None: val_names = row_names(val, valid_source)  # a tag unseen in training is named in its file
         if labels is None:
             tags = [t for ts in trn[tags_col] if isinstance(ts, (list, tuple, np.ndarray)) for t in ts]
             other = next((t for t in tags if not isinstance(t, str)), None)
@@ -250,7 +258,7 @@ class NERDataLoaders(HFWindowDataLoaders):
         return cls.from_examples(task, exs(trn), exs(val), train_names=trn_names, valid_names=val_names, **kwargs)
 
     @classmethod
-    @delegates(from_df, but=['valid_df', 'source'])
+    @delegates(from_df, but=['valid_df', 'source', 'valid_source'])
     def from_conll(cls,
         path:str|Path, # Training CoNLL file (or all sentences, split by `valid_pct`)
         tokenizer, # A HF fast tokenizer
@@ -260,13 +268,15 @@ class NERDataLoaders(HFWindowDataLoaders):
         **kwargs
     ):
         "Create `DataLoaders` from CoNLL files."
+        path = check_path(path, 'NERDataLoaders.from_conll(path)', 'NERDataLoaders.from_df')
+        if valid is not None: valid = check_path(valid, 'NERDataLoaders.from_conll(valid=)')
         vdf = read_conll(valid, token_col, tag_col) if valid is not None else None
         df = read_conll(path, token_col, tag_col)
-        if vdf is not None: return cls.from_df(df, tokenizer, valid_df=vdf, source=str(path), **kwargs)
+        if vdf is not None: return cls.from_df(df, tokenizer, valid_df=vdf, source=str(path), valid_source=str(valid), **kwargs)
         return cls.from_df(df, tokenizer, source=str(path), **kwargs)
 
     @classmethod
-    @delegates(from_df, but=['valid_df', 'source'])
+    @delegates(from_df, but=['valid_df', 'source', 'valid_source'])
     def from_file(cls,
         path:str|Path, # A CoNLL file, or a table (.jsonl/.json/.parquet) with word-list and tag-list columns
         tokenizer, # A HF fast tokenizer
@@ -274,12 +284,14 @@ class NERDataLoaders(HFWindowDataLoaders):
         **kwargs
     ):
         "Create `DataLoaders` from a CoNLL file or a table file (by its suffix)."
-        if Path(path).suffix.lower() not in TABLE_SUFFIXES: return cls.from_conll(path, tokenizer, valid, **kwargs)
+        path = check_path(path, 'NERDataLoaders.from_file(path)', 'NERDataLoaders.from_df')
+        if path.suffix.lower() not in TABLE_SUFFIXES: return cls.from_conll(path, tokenizer, valid, **kwargs)
+        if valid is not None: valid = check_path(valid, 'NERDataLoaders.from_file(valid=)')
         vdf = read_table(valid) if valid is not None else None
-        return cls.from_df(read_table(path), tokenizer, valid_df=vdf, source=str(path), **kwargs)
+        return cls.from_df(read_table(path), tokenizer, valid_df=vdf, source=str(path), valid_source=None if valid is None else str(valid), **kwargs)
 
     @classmethod
-    @delegates(from_df, but=['valid_df', 'source'])
+    @delegates(from_df, but=['valid_df', 'source', 'valid_source'])
     def from_dataset(cls,
         ds, # A `datasets.Dataset`, or a `DatasetDict` with a training and a validation split
         tokenizer, # A HF fast tokenizer

@@ -16,7 +16,7 @@ from fastcore.basics import ifnone
 from fastcore.meta import delegates
 from transformers import AutoModelForQuestionAnswering, DataCollatorWithPadding
 from transformers.loss.loss_utils import ForQuestionAnsweringLoss
-from .data import HFDataError, read_table, _read_text, _text_key
+from .data import HFDataError, read_table, _read_text, _text_key, check_frame, check_path, check_valid_file, row_names
 from .learner import hf_learner, task_model
 from .windows import WindowTask, WindowLearner, HFWindowDataLoaders, window_metrics, split_frames, dataset_frames
 
@@ -29,7 +29,7 @@ def read_squad(
     path:str|Path, # SQuAD JSON (nested, v1.1 or v2.0), or JSON lines / a JSON list of flat records
 )->pd.DataFrame: # One row per question: `id`, `title`, `context`, `question`, `answers`
     "Read SQuAD-format data into a flat DataFrame, one question per row."
-    path = Path(path)
+    path = check_path(path, 'read_squad(path)')
     if not path.exists(): raise HFDataError(f"file not found: {path}")
     if path.suffix.lower() != '.json': return read_table(path)
     try: data = json.loads(_read_text(path))
@@ -245,10 +245,17 @@ class QADataLoaders(HFWindowDataLoaders):
         max_answer_len:int=30, # Longest answer in tokens
         null_threshold:float=0., # v2: answer "" when the null score beats the best span by more than this
         source:str='the DataFrame', # How errors name the data
+        valid_source:str|None=None, # How errors name `valid_df`'s rows, e.g. its file (default: "the validation rows of" `source`)
         **kwargs
     ):
         "Create `DataLoaders` from a table of questions, contexts and answers."
-        trn, val, trn_names, val_names = split_frames(df, [question_col, context_col, answers_col], valid_df, valid_col, valid_pct, seed, source)
+        cols = [question_col, context_col, answers_col]
+        check_frame(df, 'QADataLoaders.from_df(df)', 'QADataLoaders.from_squad')
+        if valid_df is not None:
+            check_frame(valid_df, 'QADataLoaders.from_df(valid_df=)', 'QADataLoaders.from_squad')
+            check_valid_file(valid_df, cols, valid_source)
+        trn, val, trn_names, val_names = split_frames(df, cols, valid_df, valid_col, valid_pct, seed, source)
+        if valid_df is not None and valid_source is not None: val_names = row_names(val, valid_source)
         def exs(d): return [{'id': r.get('id'), 'question': r[question_col], 'context': r[context_col], 'answers': r[answers_col]}
                             for r in d.to_dict('records')]
         trn_ex, val_ex = exs(trn), exs(val)
@@ -258,7 +265,7 @@ class QADataLoaders(HFWindowDataLoaders):
         return cls.from_examples(task, trn_ex, val_ex, train_names=trn_names, valid_names=val_names, **kwargs)
 
     @classmethod
-    @delegates(from_df, but=['valid_df', 'source'])
+    @delegates(from_df, but=['valid_df', 'source', 'valid_source'])
     def from_squad(cls,
         path:str|Path, # SQuAD JSON (nested) or JSON lines of flat records: training questions (or all, split by `valid_pct`)
         tokenizer, # A HF fast tokenizer
@@ -266,13 +273,15 @@ class QADataLoaders(HFWindowDataLoaders):
         **kwargs
     ):
         "Create `DataLoaders` from SQuAD files."
+        path = check_path(path, 'QADataLoaders.from_squad(path)', 'QADataLoaders.from_df')
+        if valid is not None: valid = check_path(valid, 'QADataLoaders.from_squad(valid=)')
         vdf = read_squad(valid) if valid is not None else None
-        return cls.from_df(read_squad(path), tokenizer, valid_df=vdf, source=str(path), **kwargs)
+        return cls.from_df(read_squad(path), tokenizer, valid_df=vdf, source=str(path), valid_source=None if valid is None else str(valid), **kwargs)
 
     from_file = from_squad
 
     @classmethod
-    @delegates(from_df, but=['valid_df', 'source'])
+    @delegates(from_df, but=['valid_df', 'source', 'valid_source'])
     def from_dataset(cls,
         ds, # A `datasets.Dataset`, or a `DatasetDict` with a training and a validation split
         tokenizer, # A HF fast tokenizer

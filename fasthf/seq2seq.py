@@ -23,7 +23,8 @@ import sacrebleu
 from transformers import (AutoConfig, AutoModel, AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoTokenizer, DataCollatorForSeq2Seq,
                           DataCollatorWithPadding, EncoderDecoderModel, MODEL_FOR_MASKED_LM_MAPPING, PretrainedConfig, PreTrainedModel)
 from .core import load_hf, model_input_names, check_tokenizer, hf_splitter
-from .data import HFDataError, HFTokenize, HFSortedDL, check_columns, check_texts, df_items, read_table, show_rows, valid_mask, _text_key
+from .data import (HFDataError, HFTokenize, HFSortedDL, check_columns, check_texts, df_items, read_table, show_rows, valid_mask, _text_key,
+                         check_frame, check_path, check_texts_list, check_valid_file)
 from .learner import HFLearner, hf_learner, tokenize_tfm, vocab_fingerprint
 from .lm import SIZES
 
@@ -165,16 +166,21 @@ class Seq2SeqDataLoaders(DataLoaders):
         target_lang:str|None=None, # Target language code: `tgt_lang`, and the forced first token when it is a special token
         pad_to_multiple_of:int|None=None, # Pad batch lengths to a multiple of this
         source:str='the DataFrame', # How errors name the data
+        valid_source:str|None=None, # The validation file `valid_df` was read from, for errors (`None`: a DataFrame given in code)
         **kwargs
     ):
         "Create seq2seq `DataLoaders` from a DataFrame of source and target texts."
+        check_frame(df, 'Seq2SeqDataLoaders.from_df(df)', 'Seq2SeqDataLoaders.from_file')
         if not len(df): raise HFDataError(f"{source} has no rows")
+        source_col, target_col = ifnone(source_col, source_lang or 'source'), ifnone(target_col, target_lang or 'target')
         if valid_df is not None:
+            check_frame(valid_df, 'Seq2SeqDataLoaders.from_df(valid_df=)', 'Seq2SeqDataLoaders.from_file')
             if not len(valid_df): raise HFDataError(f"the validation split of {source} is empty")
+            trans = 'translation' in valid_df.columns and source_col not in valid_df.columns  # expanded below, with the training rows
+            check_valid_file(valid_df, ['translation'] if trans else [source_col, target_col], valid_source)
             df = pd.concat([df.assign(_is_valid=False), valid_df.assign(_is_valid=True)], keys=['train', 'valid'])  # errors name ('valid', 3)
             valid_col = '_is_valid'
         elif valid_col is None and 'is_valid' in df.columns: valid_col = 'is_valid'
-        source_col, target_col = ifnone(source_col, source_lang or 'source'), ifnone(target_col, target_lang or 'target')
         if 'translation' in df.columns and source_col not in df.columns: df = _translation_cols(df, source_lang, target_lang, source)
         check_columns(df, [source_col, target_col, valid_col], source)
         check_texts(df, [source_col, target_col], source)
@@ -194,7 +200,7 @@ class Seq2SeqDataLoaders(DataLoaders):
         return dls
 
     @classmethod
-    @delegates(from_df)
+    @delegates(from_df, but=['valid_df', 'source', 'valid_source'])
     def from_file(cls,
         path:str|Path, # A .csv/.tsv, .jsonl/.json or .parquet file
         tokenizer, # A HF tokenizer
@@ -202,11 +208,14 @@ class Seq2SeqDataLoaders(DataLoaders):
         **kwargs
     ):
         "Create seq2seq `DataLoaders` from a table file (and optionally a validation file)."
+        path = check_path(path, 'Seq2SeqDataLoaders.from_file(path)', 'Seq2SeqDataLoaders.from_df')
+        if valid is not None: valid = check_path(valid, 'Seq2SeqDataLoaders.from_file(valid=)')
         vdf = None if valid is None else read_table(valid)
-        return cls.from_df(read_table(path), tokenizer, valid_df=vdf, source=str(path) + (f" + {valid}" if valid else ''), **kwargs)
+        return cls.from_df(read_table(path), tokenizer, valid_df=vdf, source=str(path) + (f" + {valid}" if valid else ''),
+                           valid_source=None if valid is None else str(valid), **kwargs)
 
     @classmethod
-    @delegates(from_df)
+    @delegates(from_df, but=['valid_df', 'source', 'valid_source'])
     def from_dataset(cls,
         ds, # A `datasets.Dataset`, or a `DatasetDict` with a training and a validation split
         tokenizer, # A HF tokenizer
@@ -281,7 +290,7 @@ def generate_texts(
     **gen_kwargs # Overrides of the model's `generation_config`
 )->list: # Generated texts, in the order of `texts`
     "Generate for every text, in length-sorted batches; texts are tokenised once (cached)."
-    texts = list(texts)
+    texts = check_texts_list(texts, 'generate_texts(texts)')
     keys = tfm.encode_all(texts, names)
     order = sorted(range(len(texts)), key=lambda i: -len(tfm.cache[keys[i]]['input_ids']))
     coll, dev = DataCollatorWithPadding(tfm.tokenizer), next(model.parameters()).device
@@ -481,11 +490,13 @@ class Seq2SeqLearner(HFLearner):
         **gen_kwargs # Overrides of the model's `generation_config`, e.g. `num_beams=4`, `max_new_tokens=60`
     )->list: # Generated texts
         "Generate a text for each source, tokenised as the training data."
+        texts = check_texts_list(texts, 'learn.generate(texts)')
         return generate_texts(self.hf_model, tokenize_tfm(self.dls), texts, bs, **gen_kwargs)
 
     def predict_batch(self, items, bs:int=32, **gen_kwargs)->list:
         "Generate for many texts at once; one `{'summary_text'|'translation_text'|'generated_text': …}` per text."
-        return [{self.output_key: t} for t in self.generate(list(items), bs, **gen_kwargs)]
+        items = check_texts_list(items, 'learn.predict_batch(items)', 'learn.predict')  # one string is refused, not read as its characters
+        return [{self.output_key: t} for t in self.generate(items, bs, **gen_kwargs)]
 
     def predict(self, text:str, **gen_kwargs)->dict:
         "Generate for one text: `{'summary_text': …}`, `{'translation_text': …}` or `{'generated_text': …}`, like the pipelines."
@@ -586,6 +597,7 @@ def predict_seq2seq(
 )->list:
     "Pipeline-like predictions (`{'summary_text': …}`…) of a saved seq2seq folder, tokenised and generated as by the learner."
     from transformers import AutoTokenizer
+    texts = check_texts_list(texts, 'predict_seq2seq(path, texts)')  # before any model is loaded
     tok = AutoTokenizer.from_pretrained(path)
     model = AutoModelForSeq2SeqLM.from_pretrained(path).eval()
     check_tokenizer(model, tok)
