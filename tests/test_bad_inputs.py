@@ -156,3 +156,138 @@ def test_qa_inputs(train_err, tmp_path):
     assert 'is not valid UTF-8' in train_err(task='qa', data=str(tmp_path/'latin1.json'))
     (tmp_path/'none.json').write_text(json.dumps({'data': []}))
     assert 'no questions' in train_err(task='qa', data=str(tmp_path/'none.json'))
+
+# --- issue 21: the validation file named in its own right, regression labels, invisible texts, type confusions in the API
+
+def ner_files(tmp_path, valid_tag='B-CITY'):
+    sents = [("EU B-ORG", "rejects O"), ("German B-MISC", "call O"), ("Peter B-PER", "Black I-PER"), ("Brussels B-LOC", "said O")]
+    (tmp_path/'t.conll').write_text(''.join('\n'.join(s) + '\n\n' for s in sents * 2))
+    (tmp_path/'v.conll').write_text(f"EU B-ORG\nsaid O\n\nParis {valid_tag}\nsaid O\n\n")
+
+def test_ner_unseen_valid_tag_names_the_valid_file(train_err, tmp_path):
+    ner_files(tmp_path)
+    m = train_err(task='ner', data=str(tmp_path/'t.conll'), valid=str(tmp_path/'v.conll'))
+    assert m.startswith(f"{tmp_path/'v.conll'}, sentence at line 4: tag 'B-CITY' of word 0 ('Paris') never occurs in training"), m
+    assert 't.conll' not in m and not (tmp_path/'o').exists()
+
+QA_ROW = {'id': 'q0', 'question': 'Who gave their name to Normandy?', 'context': 'The Normans gave their name to Normandy.',
+          'answers': {'text': ['The Normans'], 'answer_start': [0]}}
+
+def valid_case(task, tmp_path, shared, sample):
+    "Training and --valid files of `task`, the --valid one lacking the label (or text) column: (flags, missing column, columns it has)."
+    t, v = tmp_path/'t', tmp_path/'v'
+    if task in ('classification', 'multilabel', 'regression'):
+        d = sample.drop(columns='is_valid')
+        if task == 'regression': d = d.assign(label=np.linspace(0, 1, len(d)))
+        if task == 'multilabel': d = d.assign(label=['a b' if i % 2 else 'b' for i in range(len(d))])
+        write(d, t.with_suffix('.csv')); write(d[['text']], v.with_suffix('.csv'))
+        return dict(task=task, data=str(t.with_suffix('.csv')), valid=str(v.with_suffix('.csv'))), 'label', 'text'
+    if task == 'ner':
+        d = pd.DataFrame({'tokens': [['EU', 'rejects'], ['Peter', 'Black']] * 4, 'tags': [['B-ORG', 'O'], ['B-PER', 'I-PER']] * 4})
+        write(d, t.with_suffix('.jsonl')); write(d[['tokens']], v.with_suffix('.jsonl'))
+        return dict(task='ner', data=str(t.with_suffix('.jsonl')), valid=str(v.with_suffix('.jsonl'))), 'tags', 'tokens'
+    if task == 'qa':
+        d = pd.DataFrame([{**QA_ROW, 'id': f'q{i}'} for i in range(6)])
+        write(d, t.with_suffix('.jsonl')); write(d.drop(columns='answers'), v.with_suffix('.jsonl'))
+        return dict(task='qa', data=str(t.with_suffix('.jsonl')), valid=str(v.with_suffix('.jsonl'))), 'answers', 'id, question, context'
+    if task == 'summarization':
+        d = pd.DataFrame({'source': [f'a long text number {i}' for i in range(8)], 'target': [f'text {i}' for i in range(8)]})
+        write(d, t.with_suffix('.csv')); write(d[['source']], v.with_suffix('.csv'))
+        return dict(task='summarization', data=str(t.with_suffix('.csv')), valid=str(v.with_suffix('.csv')), from_scratch=True,
+                    model=str(shared/'tokenizers'/'t5-small'), max_len=None), 'target', 'source'
+    d = pd.DataFrame({'text': [f'some words {i}' for i in range(8)]})  # mlm: the --valid table has another text column
+    write(d, t.with_suffix('.csv')); write(d.rename(columns={'text': 'body'}), v.with_suffix('.csv'))
+    return dict(task='mlm', data=str(t.with_suffix('.csv')), valid=str(v.with_suffix('.csv'))), 'text', 'body'
+
+@pytest.mark.parametrize('task', ['classification', 'multilabel', 'regression', 'ner', 'qa', 'summarization', 'mlm'])
+def test_valid_file_missing_column(train_err, tmp_path, shared, sample, task):
+    "A --valid file without the label (or text) column: one line naming that file, the column and the columns it has (not 'empty')."
+    flags, col, has = valid_case(task, tmp_path, shared, sample)
+    m = train_err(**flags)
+    where = 'the validation file ' if task != 'mlm' else ''  # LM reads --valid on its own: named as itself
+    assert m.startswith(f"column '{col}' not found in {where}{flags['valid']} (columns: {has}"), m
+    assert 'empty' not in m and not (tmp_path/'o').exists()
+
+@pytest.mark.parametrize('value, shown, why', [('inf', 'inf', 'labels must be finite numbers'), ('-inf', '-inf', 'labels must be finite numbers'),
+                                               ('1e999', 'inf', 'labels must be finite numbers'), ('high', "'high'", 'not a number')])
+def test_regression_label_not_a_finite_number(capsys, tmp_path, tiny_model, sample, value, shown, why):
+    "Refused before any model is loaded (no 'precision' line, no --out), naming the file, column and row."
+    d = sample.assign(label=np.linspace(0, 1, len(sample)).astype(str)); d.loc[9, 'label'] = value; write(d, tmp_path/'r.csv')
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as e:
+        fasthf_train(task='regression', model=str(tiny_model), data=str(tmp_path/'r.csv'), out=str(tmp_path/'o'), epochs=1, max_len=32)
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and 'precision' not in err and 'LOAD REPORT' not in err and not (tmp_path/'o').exists()
+    assert err.strip().splitlines()[-1] == (f"fasthf-train: error: regression label column 'label' of {tmp_path/'r.csv'} holds {shown} at row 9: "
+                                            f"{why}" + (" (an infinite target makes every loss NaN)" if 'finite' in why else
+                                                        "; regression labels are numbers (for classes use --task classification)"))
+
+ZW = '\u200b\u2060\ufeff'
+
+def invisible_case(task, tmp_path, shared):
+    "Flags of `task` on data where one text is only invisible characters, and what the message must contain."
+    if task == 'ner':
+        (tmp_path/'z.conll').write_text(''.join(f"EU B-ORG\n{w} O\n\nPeter B-PER\nBlack I-PER\n\n" for w in ['rejects'] * 4 + [ZW]))
+        return dict(task='ner', data=str(tmp_path/'z.conll')), f"sentence at line 25: word 1 is {ZW!r}; words must be non-empty strings with a visible character"
+    if task == 'qa':
+        d = pd.DataFrame([{**QA_ROW, 'id': f'q{i}'} for i in range(6)]); d.loc[2, 'question'] = ZW; write(d, tmp_path/'z.jsonl')
+        return dict(task='qa', data=str(tmp_path/'z.jsonl')), f"empty text at {tmp_path/'z.jsonl'}, row 2 (id q2), 'question': {ZW!r} (only invisible"
+    if task == 'summarization':
+        d = pd.DataFrame({'source': [f'a long text number {i}' for i in range(8)], 'target': [f'text {i}' for i in range(8)]})
+        d.loc[3, 'source'] = ZW; write(d, tmp_path/'z.csv')
+        return (dict(task='summarization', data=str(tmp_path/'z.csv'), from_scratch=True, model=str(shared/'tokenizers'/'t5-small'), max_len=None),
+                f"empty text at row 3 (column 'source') of {tmp_path/'z.csv'}: {ZW!r} (only invisible")
+    if task == 'clm':
+        (tmp_path/'z.txt').write_text(f"first document here\n\n{ZW}\n\nthird document\n")
+        return dict(task='clm', data=str(tmp_path/'z.txt'), from_scratch=True, model=None), f"empty text at row 1 (column 'text') of {tmp_path/'z.txt'}: {ZW!r} (only invisible"
+    d = pd.DataFrame({'text': ['ok text', 'more', ZW, 'fine'] * 5, 'label': ['a', 'b'] * 10}); write(d, tmp_path/'z.csv')
+    return dict(task=task, data=str(tmp_path/'z.csv')), f"empty text at row 2 (column 'text') of {tmp_path/'z.csv'}: {ZW!r} (only invisible"
+
+@pytest.mark.parametrize('task', ['multilabel', 'ner', 'qa', 'summarization', 'clm'])
+def test_invisible_only_text(train_err, tmp_path, shared, task):
+    "Zero-width/format characters only count as empty for every task that reads text (classification: test_integrity)."
+    flags, want = invisible_case(task, tmp_path, shared)
+    assert want in (m := train_err(**flags)), m
+    assert not (tmp_path/'o').exists()
+
+def test_predict_invisible_text(capsys, sample, tmp_path, tiny_model):
+    from transformers import AutoConfig
+    shutil.copytree(tiny_model, tmp_path/'clf'); cfg = AutoConfig.from_pretrained(tmp_path/'clf')
+    cfg.fasthf = {'task': 'classification'}; cfg.save_pretrained(tmp_path/'clf')
+    d = sample.copy(); d.loc[4, 'text'] = ZW; write(d, tmp_path/'z.csv')
+    assert error(capsys, fasthf_predict, model=str(tmp_path/'clf'), data=str(tmp_path/'z.csv')) == (
+        f"empty text at row 4 of {tmp_path/'z.csv'}: {ZW!r} (only invisible characters: whitespace, format or control)")
+
+def api_cases():
+    "(call, message start) for type confusions at the Python API's entry points: each raises `HFDataError`, one line."
+    from fasthf.data import HFDataLoaders, read_table
+    from fasthf.ner import NERDataLoaders
+    from fasthf.qa import QADataLoaders, read_squad
+    from fasthf.seq2seq import Seq2SeqDataLoaders, predict_seq2seq, generate_texts
+    df = pd.DataFrame({'text': ['a', 'b'], 'label': ['x', 'y']})
+    frame = "expects a file path (str or Path) but got a DataFrame (2 rows)"
+    path = "expects a pandas DataFrame but got the string 'x.csv'"
+    return {
+        'HFDataLoaders.from_file(df)': (lambda: HFDataLoaders.from_file(df, None), f"HFDataLoaders.from_file(path) {frame}: for a DataFrame use HFDataLoaders.from_df(df, ...)"),
+        'HFDataLoaders.from_csv(valid=df)': (lambda: HFDataLoaders.from_csv('x.csv', None, valid=df), f"HFDataLoaders.from_file(valid=) {frame}"),
+        'HFDataLoaders.from_folder(df)': (lambda: HFDataLoaders.from_folder(df, None), f"HFDataLoaders.from_folder(path) {frame}"),
+        'HFDataLoaders.from_df(path)': (lambda: HFDataLoaders.from_df('x.csv', None), f"HFDataLoaders.from_df(df) {path}: for a file use HFDataLoaders.from_file(path, ...)"),
+        'read_table(df)': (lambda: read_table(df), f"read_table(path) {frame}"),
+        'NERDataLoaders.from_df(path)': (lambda: NERDataLoaders.from_df('x.csv', None), f"NERDataLoaders.from_df(df) {path}"),
+        'NERDataLoaders.from_df(valid_df=path)': (lambda: NERDataLoaders.from_df(df, None, valid_df='x.csv'), f"NERDataLoaders.from_df(valid_df=) {path}"),
+        'NERDataLoaders.from_file(df)': (lambda: NERDataLoaders.from_file(df, None), f"NERDataLoaders.from_file(path) {frame}"),
+        'QADataLoaders.from_df(path)': (lambda: QADataLoaders.from_df('x.csv', None), f"QADataLoaders.from_df(df) {path}"),
+        'QADataLoaders.from_squad(df)': (lambda: QADataLoaders.from_squad(df, None), f"QADataLoaders.from_squad(path) {frame}"),
+        'read_squad(df)': (lambda: read_squad(df), f"read_squad(path) {frame}"),
+        'Seq2SeqDataLoaders.from_df(path)': (lambda: Seq2SeqDataLoaders.from_df('x.csv', None), f"Seq2SeqDataLoaders.from_df(df) {path}"),
+        'Seq2SeqDataLoaders.from_file(df)': (lambda: Seq2SeqDataLoaders.from_file(df, None), f"Seq2SeqDataLoaders.from_file(path) {frame}"),
+        'predict_seq2seq(path, str)': (lambda: predict_seq2seq('nowhere', 'one text'), "predict_seq2seq(path, texts) expects a list of texts but got one string ('one text')"),
+        'generate_texts(df)': (lambda: generate_texts(None, None, df), "generate_texts(texts) expects a list of texts but got a DataFrame (2 rows): pass one column"),
+    }
+
+@pytest.mark.parametrize('case', list(api_cases()))
+def test_api_type_confusion(case):
+    from fasthf.core import HFDataError
+    f, want = api_cases()[case]
+    with pytest.raises(HFDataError) as e: f()
+    assert str(e.value).startswith(want) and len(str(e.value).splitlines()) == 1, str(e.value)

@@ -1,6 +1,6 @@
 """Integrity under real failures (issue 21): processes killed with SIGKILL mid-write, a full disk (a real 64 KiB tmpfs
 when root), every single-bit flip of a checkpoint file, and bad data through the console script (one line, exit 2)."""
-import json, os, signal, subprocess, sys, textwrap, time
+import json, os, shutil, signal, subprocess, sys, textwrap, time
 from pathlib import Path
 from types import SimpleNamespace
 import numpy as np, pandas as pd
@@ -163,3 +163,92 @@ def test_is_valid_strings_split_as_written(sample, minilm):
     yn = sample.assign(is_valid=np.where(sample.is_valid, 'yes', 'no'))
     dls = HFDataLoaders.from_df(yn, AutoTokenizer.from_pretrained(minilm), max_len=32, bs=8)
     assert (len(dls.train_ds), len(dls.valid_ds)) == ((~sample.is_valid).sum(), sample.is_valid.sum())
+
+# --- file faults through the console scripts: one line, exit code 2, earlier output untouched
+
+from fasthf.cli import fasthf_predict
+
+def snapshot(d:Path)->dict:
+    "Every file under `d` with its bytes (to show a failed run changed nothing)."
+    return {str(p.relative_to(d)): p.read_bytes() for p in sorted(Path(d).rglob('*')) if p.is_file()}
+
+def cli_error(capsys, f, **flags)->str:
+    "The one-line error of console-script function `f` (exit code 2), without its `prog: error: ` prefix."
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as e: f(**flags)
+    assert e.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    prog = f.__name__.replace('_', '-') + ': error: '
+    assert err and err[-1].startswith(prog), err[-5:]
+    return err[-1][len(prog):]
+
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory, tiny_model, small_csv):
+    "One finished `fasthf-train` run (one epoch, tiny model): its --out folder with model/ and checkpoints/."
+    out = tmp_path_factory.mktemp('run')/'out'
+    fasthf_train(model=str(tiny_model), data=str(small_csv), out=str(out), epochs=1, freeze_epochs=0, max_len=32)
+    assert (out/'model'/'model.safetensors').is_file() and any((out/'checkpoints').iterdir())
+    return out
+
+@pytest.fixture
+def flags(tiny_model, small_csv): return dict(model=str(tiny_model), data=str(small_csv), epochs=1, freeze_epochs=0, max_len=32)
+
+def test_out_is_a_file(capsys, tmp_path, flags):
+    (tmp_path/'out').write_text('my notes')
+    assert cli_error(capsys, fasthf_train, out=str(tmp_path/'out'), **flags) == f"--out {tmp_path/'out'} is a file, not a folder: choose another path"
+    assert (tmp_path/'out').read_text() == 'my notes'
+
+@pytest.fixture
+def read_only(tmp_path):
+    "A read-only folder holding one file: a read-only tmpfs when root (root ignores permissions), else a chmod 555 folder."
+    d = tmp_path/'ro'; d.mkdir()
+    if os.geteuid() == 0:
+        mount('-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', str(d))
+        (d/'keep.txt').write_text('earlier output'); (d/'empty').mkdir()
+        r = subprocess.run(['mount', '-o', 'remount,ro', str(d)], capture_output=True, text=True)
+        if r.returncode: subprocess.run(['umount', str(d)]); pytest.skip(f"remount read-only failed: {r.stderr.strip()}")
+    else: (d/'keep.txt').write_text('earlier output'); (d/'empty').mkdir(); (d/'empty').chmod(0o555); d.chmod(0o555)
+    yield d
+    if os.geteuid() == 0: subprocess.run(['umount', str(d)], capture_output=True)
+    else: d.chmod(0o755); (d/'empty').chmod(0o755)
+
+@pytest.mark.parametrize('sub', ['new', 'empty'])
+def test_out_read_only(capsys, read_only, flags, sub):
+    "Refused before any model is loaded, whether --out is to be created in a read-only folder or is an empty read-only folder."
+    out = read_only/sub
+    msg = cli_error(capsys, fasthf_train, out=str(out), **flags)
+    assert msg.startswith(f"cannot write --out {out}: ") and ('(EROFS)' in msg or '(EACCES)' in msg), msg
+    assert snapshot(read_only) == {'keep.txt': b'earlier output'} and not (read_only/'new').exists()
+
+def broken_model(trained, tmp_path, fault):
+    "A copy of the trained model folder with one fault; what the message must say."
+    m = tmp_path/'m'
+    if fault == 'pickle only':
+        m.mkdir(); shutil.copy(trained/'learner.pkl', m/'learner.pkl')
+        return m, f"no HF model folder (config.json) in {m}"
+    shutil.copytree(trained/'model', m)
+    if fault == 'corrupt config.json':
+        (m/'config.json').write_text('{"model_type": "bert", ')
+        return m, f"{m/'config.json'} cannot be read: "
+    b = (m/'model.safetensors').read_bytes(); (m/'model.safetensors').write_bytes(b[:len(b) // 2])
+    return m, f"{m} cannot be loaded as a classification model: "
+
+@pytest.mark.parametrize('fault', ['corrupt config.json', 'truncated model.safetensors', 'pickle only'])
+def test_predict_broken_model_folder(capsys, trained, tmp_path, small_csv, fault):
+    m, want = broken_model(trained, tmp_path, fault)
+    before = snapshot(m)
+    assert cli_error(capsys, fasthf_predict, model=str(m), data=str(small_csv)).startswith(want)
+    assert capsys.readouterr().out == '' and snapshot(m) == before  # no partial JSON on stdout, nothing written
+
+def test_resume_with_other_data(capsys, trained, tmp_path, tiny_model, small_csv):
+    "--resume with another data file: one line saying what differs; the interrupted run's folder is untouched."
+    other = tmp_path/'other.csv'; pd.read_csv(small_csv).assign(text=lambda d: d.text + ' !').to_csv(other, index=False)
+    before = snapshot(trained)
+    msg = cli_error(capsys, fasthf_train, model=str(tiny_model), data=str(other), resume=str(trained), epochs=1, freeze_epochs=0, max_len=32)
+    assert msg.startswith(f"cannot resume from {trained/'checkpoints'}") and 'it was written by a run with other settings (data: ' in msg, msg
+    assert 'resume with the same data and settings' in msg
+    after = snapshot(trained)
+    # every file keeps its bytes; the .fasthf marker is rewritten by the refused run (listed differently), still covering every file
+    assert {k: v for k, v in after.items() if k != MARKER} == {k: v for k, v in before.items() if k != MARKER}
+    from fasthf.files import foreign_files
+    assert foreign_files(trained) == []
