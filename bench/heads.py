@@ -28,9 +28,10 @@ def run(head:str, seed:int, data:str, tok, max_len:int, model:str, epochs:int, l
     learn = hf_classifier_learner(dls, head_model(head, model, dls))
     learn.unfreeze()
     t0 = time.perf_counter()
-    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr)
-    secs = time.perf_counter() - t0
-    loss, acc = learn.validate()
+    with learn.no_bar(), learn.no_logging():
+        learn.fit_one_cycle(epochs, lr)
+        secs = time.perf_counter() - t0
+        loss, acc = learn.validate()  # without a progress bar on stdout, which holds only JSON
     return {'accuracy': float(acc), 'valid_loss': float(loss), 'train_seconds': round(secs, 1)}
 
 def main():
