@@ -10,15 +10,16 @@ import copy, inspect, math
 import torch
 from torch import nn
 import torch.nn.functional as F
-from transformers import AutoConfig, AutoModel, PretrainedConfig, PreTrainedModel
+from transformers import AutoConfig, AutoModel, AutoModelForSequenceClassification, PretrainedConfig, PreTrainedModel
 from transformers import initialization as init
+from transformers.configuration_utils import SubConfigSpec
 from transformers.modeling_outputs import SequenceClassifierOutput
 from transformers.models.auto.modeling_auto import MODEL_MAPPING
 from transformers.utils import can_return_tuple
 
 # %% auto #0
-__all__ = ['masked_concat_pool', 'lin_bn_drop', 'ConcatPoolHead', 'sequence_classification_loss',
-           'ConcatPoolForSequenceClassification', 'concat_pool_model']
+__all__ = ['masked_concat_pool', 'lin_bn_drop', 'ConcatPoolHead', 'sequence_classification_loss', 'ConcatPoolConfig',
+           'ConcatPoolForSequenceClassification', 'concat_pool_config', 'concat_pool_model', 'register_concat_pool']
 
 # %% ../nbs/23_heads.ipynb #045a9b7c
 def masked_concat_pool(
@@ -86,6 +87,46 @@ def sequence_classification_loss(
     if problem_type == 'multi_label_classification': return F.binary_cross_entropy_with_logits(logits, labels)
     raise ValueError(f"unknown problem_type {problem_type!r}")
 
+# %% ../nbs/23_heads.ipynb #6510a875
+_LABEL_KEYS = ('id2label', 'label2id', 'problem_type')
+
+class ConcatPoolConfig(PretrainedConfig):
+    "The config of a `ConcatPoolForSequenceClassification`: the encoder's config under `encoder`, the head's sizes and the labels."
+    model_type = 'fasthf_concat_pool'  # no `transformers` type: without this file (`trust_remote_code`) loading fails, it builds no other model
+    _auto_class = 'AutoConfig'  # as `register_for_auto_class`: `save_pretrained` copies this module and writes `auto_map`
+    sub_configs_defaults = {'encoder': SubConfigSpec(config_class=AutoConfig, model_type='bert')}  # a dict is read by its `model_type`
+    encoder: PretrainedConfig|dict|None = None  # The encoder's config
+    concat_pool: dict|None = None  # The head's sizes: `lin_ftrs` and `ps`
+
+    def __getattr__(self, key):
+        "What this config lacks (`hidden_size`, `vocab_size`, `pad_token_id`, …) is the encoder's."
+        d = self.__dict__
+        if key.startswith('_') or not d.get('_post_init_done') or not isinstance(d.get('encoder'), PretrainedConfig):
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {key!r}")
+        return getattr(d['encoder'], key)
+
+    def __setattr__(self, key, value):
+        "Set the encoder's attributes on the encoder (what is saved stays one config), the others here."
+        d, enc = self.__dict__, self.__dict__.get('encoder')
+        if (d.get('_post_init_done') and not key.startswith('_') and key not in d and not hasattr(type(self), key)
+            and isinstance(enc, PretrainedConfig) and hasattr(enc, key)): return setattr(enc, key, value)
+        super().__setattr__(key, value)
+
+    @classmethod
+    def from_encoder(cls,
+        encoder:PretrainedConfig, # An encoder's config, or a model's built on one (a classifier's: its labels move to the top)
+        **kwargs # Other settings: `concat_pool`, `num_labels`, `id2label`, … (and the encoder's, set on it)
+    )->ConcatPoolConfig:
+        "A `ConcatPoolConfig` around a copy of `encoder`, with the labels `encoder` holds unless `kwargs` give others."
+        enc = copy.deepcopy(encoder)
+        top = {k: getattr(enc, k) for k in _LABEL_KEYS}
+        if (hp := enc.__dict__.pop('concat_pool', None)) is not None: top['concat_pool'] = hp  # a folder saved by an older fasthf
+        enc.id2label, enc.label2id, enc.problem_type = None, None, None
+        enc.num_labels = 2  # the encoder's defaults: its labels are the top config's
+        cfg = cls(encoder=enc, **top)
+        cfg.update(kwargs)
+        return cfg
+
 # %% ../nbs/23_heads.ipynb #0fbf5ad9
 def _encoder(config:PretrainedConfig)->PreTrainedModel:
     "The config's `AutoModel`, without a pooler when its class can leave it out (the head pools the hidden states itself)."
@@ -97,17 +138,21 @@ _ENCODER_INPUTS = ('input_ids', 'attention_mask', 'token_type_ids', 'position_id
 
 class ConcatPoolForSequenceClassification(PreTrainedModel):
     "Any `AutoModel` encoder with fastai's concat-pooling head: a `transformers` sequence classifier whose `save_pretrained` folder carries this file."
+    config_class = ConcatPoolConfig
     _auto_class = 'AutoModelForSequenceClassification'  # as `register_for_auto_class`: `save_pretrained` copies this module and writes `auto_map`
 
     def __init__(self,
-        config:PretrainedConfig, # An encoder's config with `num_labels` (and `concat_pool`: the head's `lin_ftrs` and `ps`)
+        config:PretrainedConfig, # A `ConcatPoolConfig`, or an encoder's config with `num_labels` (wrapped by `ConcatPoolConfig.from_encoder`)
     ):
+        if getattr(config, 'model_type', None) != ConcatPoolConfig.model_type: config = ConcatPoolConfig.from_encoder(config)
         super().__init__(config)
-        enc = _encoder(config)
+        enc = _encoder(config.encoder)
+        config.encoder = enc.config  # one object: what the encoder changes in its config is saved
+        config._attn_implementation = enc.config._attn_implementation  # the encoder's choice (see below)
         self.base_model_prefix = type(enc).base_model_prefix or 'model'  # the encoder's own prefix: its checkpoints' keys match
         setattr(self, self.base_model_prefix, enc)
-        hp = getattr(config, 'concat_pool', None) or {}
-        self.head = ConcatPoolHead(config.hidden_size, config.num_labels, hp.get('lin_ftrs'), hp.get('ps'))
+        hp = config.concat_pool or {}
+        self.head = ConcatPoolHead(config.encoder.hidden_size, config.num_labels, hp.get('lin_ftrs'), hp.get('ps'))
         config.concat_pool = {'lin_ftrs': self.head.lin_ftrs, 'ps': self.head.ps}  # saved: the head is rebuilt as it is
         self.supports_gradient_checkpointing = enc.supports_gradient_checkpointing
         params = inspect.signature(enc.forward).parameters
@@ -148,6 +193,17 @@ class ConcatPoolForSequenceClassification(PreTrainedModel):
                                         attentions=getattr(out, 'attentions', None))
 
 # %% ../nbs/23_heads.ipynb #654d7968
+_HUB_KWARGS = ('revision', 'token', 'cache_dir', 'local_files_only')
+
+def concat_pool_config(
+    name_or_path, # A hub name or folder: a saved concat-pool model, or any encoder (bare or with a head)
+    **kwargs # Hub settings (`revision`, `token`, …)
+)->ConcatPoolConfig:
+    "The folder's `ConcatPoolConfig`, read by this module (no remote code run), or one around its encoder's `AutoConfig`."
+    d, _ = PretrainedConfig.get_config_dict(name_or_path, **kwargs)
+    if d.get('model_type') == ConcatPoolConfig.model_type: return ConcatPoolConfig.from_pretrained(name_or_path, **kwargs)
+    return ConcatPoolConfig.from_encoder(AutoConfig.from_pretrained(name_or_path, **kwargs))
+
 def concat_pool_model(
     name_or_path_or_config, # A hub name or folder (a bare encoder, a model built on one, a saved concat-pool model), or a `PretrainedConfig` (random weights)
     config:dict|None=None, # Head settings from the data: `num_labels`, `id2label`, `label2id`, `problem_type` (and other config overrides)
@@ -159,9 +215,18 @@ def concat_pool_model(
     "A `ConcatPoolForSequenceClassification` with a head sized from `config`, its encoder loaded from any checkpoint of it."
     over = dict(config or {})
     if lin_ftrs is not None or ps is not None: over['concat_pool'] = {'lin_ftrs': lin_ftrs, 'ps': ps}
-    new = isinstance(name_or_path_or_config, PretrainedConfig)
-    cfg = copy.deepcopy(name_or_path_or_config) if new else AutoConfig.from_pretrained(name_or_path_or_config)
-    cfg.update(over)  # `update`, not `from_pretrained` kwargs, which skip attributes the config class lacks (`concat_pool`)
+    src = name_or_path_or_config
+    new = isinstance(src, PretrainedConfig)
+    if not new: cfg = concat_pool_config(src, **{k: kwargs[k] for k in _HUB_KWARGS if k in kwargs})
+    elif src.model_type == ConcatPoolConfig.model_type: cfg = copy.deepcopy(src)
+    else: cfg = ConcatPoolConfig.from_encoder(src)
+    cfg.update(over)  # `update`, not `from_pretrained` kwargs: labels and head sizes on the top config, the encoder's settings on it
     if new or not pretrained: return ConcatPoolForSequenceClassification(cfg)
     kwargs = {'dtype': torch.float32, 'ignore_mismatched_sizes': True, **kwargs}  # fp32 master weights; a new number of labels
-    return ConcatPoolForSequenceClassification.from_pretrained(name_or_path_or_config, config=cfg, **kwargs)
+    return ConcatPoolForSequenceClassification.from_pretrained(src, config=cfg, **kwargs)
+
+# %% ../nbs/23_heads.ipynb #67c114d6
+def register_concat_pool():
+    "Register `ConcatPoolConfig` and `ConcatPoolForSequenceClassification` with the Auto classes of this process: any loader (`load_hf`, `pipeline`) then loads saved concat-pool folders without `trust_remote_code`."
+    AutoConfig.register(ConcatPoolConfig.model_type, ConcatPoolConfig, exist_ok=True)
+    AutoModelForSequenceClassification.register(ConcatPoolConfig, ConcatPoolForSequenceClassification, exist_ok=True)
