@@ -6,7 +6,7 @@ Docs: https://fasthf.github.io/fasthf/lm.html.md"""
 
 # %% ../nbs/06_lm.ipynb #7435fa80
 from __future__ import annotations
-import array, copy, hashlib, io, itertools, json, os, tempfile, warnings
+import array, copy, hashlib, io, itertools, json, os, re, tempfile, warnings
 from collections.abc import Mapping
 from functools import partial
 from typing import Callable, Iterable, Iterator
@@ -36,9 +36,9 @@ from .learner import HFLearner, hf_learner
 # %% auto #0
 __all__ = ['TEXT_SUFFIXES', 'SIZES', 'doc_separator', 'split_documents', 'lm_cache_dir', 'clear_lm_cache',
            'tokenizer_fingerprint', 'TextHasher', 'LMTokens', 'lm_tokens', 'HFLMDataLoader', 'HFLMBlock', 'lm_texts',
-           'iter_documents', 'lm_documents', 'HFLMDataLoaders', 'HFLMStreamDL', 'LMLossFlat', 'LMAccuracy',
-           'hf_lm_splitter', 'train_tokenizer', 'lm_config', 'generate_texts_lm', 'fill_mask_texts', 'LMLearner',
-           'hf_lm_learner']
+           'iter_documents', 'lm_documents', 'HFLMDataLoaders', 'HFLMStreamDL', 'check_lm_options', 'lm_dataloaders',
+           'LMLossFlat', 'LMAccuracy', 'hf_lm_splitter', 'train_tokenizer', 'lm_config', 'generate_texts_lm',
+           'fill_mask_texts', 'LMLearner', 'hf_lm_learner']
 
 # %% ../nbs/06_lm.ipynb #ab36ba94
 def doc_separator(tokenizer)->int|None:
@@ -51,8 +51,9 @@ def doc_separator(tokenizer)->int|None:
 
 # %% ../nbs/06_lm.ipynb #fd92630e
 def split_documents(text:str, sep:str='\n\n', min_chars:int=1)->list:
-    "Split a text file's contents into documents at blank lines (`sep`), dropping blank ones."
-    return [d.strip() for d in text.replace('\r\n', '\n').split(sep) if len(d.strip()) >= min_chars]
+    "Split a text file's contents into documents at blank lines (`sep`; a line of spaces is blank, as in WikiText's `.tokens` files), dropping blank ones."
+    text = text.replace('\r\n', '\n')
+    return [d.strip() for d in (re.split(r'\n[^\S\n]*\n', text) if sep == '\n\n' else text.split(sep)) if len(d.strip()) >= min_chars]
 
 # %% ../nbs/06_lm.ipynb #0d1e017f
 _CHUNK = 1 << 24  # bytes read at a time when hashing files
@@ -65,12 +66,14 @@ def lm_cache_dir(
     import datasets.config
     return Path(datasets.config.HF_DATASETS_CACHE)/'fasthf'/'lm'
 
-def clear_lm_cache(cache_dir:str|Path|None=None)->int:
-    "Delete the tokenised corpora under `lm_cache_dir(cache_dir)`; the number of files removed."
+def clear_lm_cache(
+    cache_dir:str|Path|None=None, # The cache folder; default `lm_cache_dir()`
+)->int: # The number of files removed
+    "Delete the tokenised corpora under `lm_cache_dir(cache_dir)`: only the files `lm_tokens` writes there (named by their 32-hex key), nothing else."
     d, n = lm_cache_dir(cache_dir), 0
     if not d.is_dir(): return 0
     for f in d.iterdir():
-        if f.suffix in ('.json', '.ids', '.npy', '.offs') or '.tmp' in f.name: f.unlink(); n += 1
+        if re.fullmatch(r'[0-9a-f]{32}\.(json|ids|offs|wo|npy)(\.tmp\d+)?', f.name) and f.is_file(): f.unlink(); n += 1
     return n
 
 def _file_digest(path, size=None)->str:
@@ -122,9 +125,23 @@ def _checked(texts, source):
         if not isinstance(t, str) or not t.strip(): _text_key(t, f"document {i} of {source}")
         yield t
 
-def _batches(it, n):
-    it = iter(it)
-    while b := list(itertools.islice(it, n)): yield b
+_BATCH_CHARS = 1 << 18  # characters per tokenizer call at most: a fast tokenizer's working memory is some hundred bytes a token
+
+def _batches(it, n:int, chars:int=_BATCH_CHARS):
+    "Lists of at most `n` texts and about `chars` characters (a longer text goes alone): what one tokenizer call holds is bounded."
+    b, c = [], 0
+    for t in it:
+        b.append(t); c += len(t)
+        if len(b) >= n or c >= chars: yield b; b, c = [], 0
+    if b: yield b
+
+def _encode(tokenizer, texts:list, sep, word_offsets:bool)->tuple:
+    "`(ids, offsets)`: per text, its ids (then `sep`) and character offsets (`None` unless `word_offsets`); the tokenizer's encodings are freed on return."
+    enc = tokenizer(texts, add_special_tokens=True, return_attention_mask=False, return_token_type_ids=False,
+                    return_offsets_mapping=word_offsets, verbose=False)
+    ids, extra = enc['input_ids'], [] if sep is None else [sep]
+    for x in ids: x.extend(extra)
+    return ids, [list(o) + [(0, 0)] * len(extra) for o in enc['offset_mapping']] if word_offsets else None
 
 class _Sink:
     "Append bytes to a file (or memory), hashing them as they are written."
@@ -139,17 +156,11 @@ def _tokenize_to(sinks, texts, tokenizer, sep, word_offsets, batch_size, source)
     "Tokenise `texts` in batches into `sinks` (ids, word offsets), each document followed by `sep`; the document offsets."
     dt, lens = _id_dtype(tokenizer), array.array('q')
     for b in _batches(_checked(texts, source), batch_size):
-        enc = tokenizer(b, add_special_tokens=True, return_attention_mask=False, return_token_type_ids=False,
-                        return_offsets_mapping=word_offsets, verbose=False)
-        ids = enc['input_ids']
-        if sep is not None:
-            for x in ids: x.append(sep)
+        ids, om = _encode(tokenizer, b, sep, word_offsets)
         n = [len(x) for x in ids]
         sinks[0].write(np.fromiter(itertools.chain.from_iterable(ids), dt, sum(n)))
-        if word_offsets:
-            om = [list(o) + [(0, 0)] * (sep is not None) for o in enc['offset_mapping']]
-            sinks[1].write(np.array(list(itertools.chain.from_iterable(om)), np.int32).reshape(-1, 2))
-        lens.extend(n)
+        if word_offsets: sinks[1].write(np.array(list(itertools.chain.from_iterable(om)), np.int32).reshape(-1, 2))
+        lens.extend(n); del b, ids, om  # not alive during the next tokenizer call
     return np.concatenate([[0], np.cumsum(np.frombuffer(lens, np.int64) if len(lens) else np.zeros(0, np.int64))]).astype(np.int64)
 
 # %% ../nbs/06_lm.ipynb #bb7da076
@@ -431,7 +442,7 @@ def iter_documents(
         with open(path, encoding='utf-8', newline=None) as f:
             buf = []
             for line in f:
-                if line == '\n':
+                if line.isspace():  # a blank line, or one of spaces (WikiText's `.tokens` files)
                     if (d := ''.join(buf).strip()): yield d
                     buf = []
                 else: buf.append(line)
@@ -608,6 +619,10 @@ def _stream_rows(source)->Iterable:
         return (d for f in source for d in iter_documents(f))
     return source
 
+def _one_shot(source)->bool:
+    "Whether a stream `source` can be read only once: an iterator (a callable, a list or a `datasets` dataset gives a new one each time)."
+    return not (callable(source) and not hasattr(source, '__iter__')) and iter(source) is source
+
 def _expand_files(rows)->Iterator:
     "The rows of a stream, with each `Path` row replaced by the documents of that `.txt` file (a generator of files streams them)."
     for r in rows:
@@ -677,15 +692,15 @@ def _open(self:HFLMStreamDL):
     "Start reading the current pass, past the skipped head and the rows already read."
     if hasattr(self.source, 'set_epoch'): self.source.set_epoch(self.passes)
     rows = _stream_rows(self.source)
-    if self.passes and iter(rows) is rows:
+    if self.passes and _one_shot(self.source):
         raise HFDataError(f"the stream ended after {self.rows_read} rows and a generator can be read only once: pass a callable returning a new iterator, a list of files or a datasets.IterableDataset")
     self._it = itertools.islice(_expand_files(rows), self.skip_docs + self.rows_read, None)
 
 @patch
 def _next_texts(self:HFLMStreamDL)->list:
-    "The next `doc_batch` non-empty texts of the stream, starting a new pass when it ends."
-    texts = []
-    while len(texts) < self.doc_batch:
+    "The next `doc_batch` non-empty texts of the stream (fewer when they reach `_BATCH_CHARS` characters), starting a new pass when it ends."
+    texts, chars = [], 0
+    while len(texts) < self.doc_batch and chars < _BATCH_CHARS:
         row = next(self._it, _END)
         if row is _END:
             if texts: break
@@ -694,7 +709,7 @@ def _next_texts(self:HFLMStreamDL)->list:
             self._open(); continue
         t = _row_text(row, self.skip_docs + self.rows_read, self.text_col)
         self.rows_read += 1
-        if t is not None: texts.append(t); self.pass_texts += 1
+        if t is not None: texts.append(t); self.pass_texts += 1; chars += len(t)
     return texts
 
 @patch
@@ -759,8 +774,7 @@ def from_stream(cls:HFLMDataLoaders,
 ):
     "Create LM `DataLoaders` that tokenise a stream on the fly into training blocks, never holding the corpus; validation is a fixed set of rows."
     _check_mlm(tokenizer, mlm)
-    rows = _stream_rows(source)
-    if valid is None and iter(rows) is rows:
+    if valid is None and _one_shot(source):
         raise HFDataError("a generator can be read only once: pass valid= (validation rows), or a callable, a list of files or a datasets.IterableDataset")
     vtexts = _head_texts(source if valid is None else valid, valid_docs, text_col)
     if not vtexts: raise HFDataError(f"the {'stream' if valid is None else 'validation stream'} yielded no documents (an empty stream or empty '{text_col}' texts?)")
@@ -771,6 +785,45 @@ def from_stream(cls:HFLMDataLoaders,
     val = HFLMDataLoader(tokens=vtok, tokenizer=tokenizer, seq_len=seq_len, mlm=mlm, mlm_probability=mlm_probability, seed=seed,
                          bs=ifnone(val_bs, bs), shuffle=False, device=device)
     return cls(trn, val, path=path)
+
+# %% ../nbs/06_lm.ipynb #d11c6616
+def check_lm_options(
+    stream:bool=False, # The corpus is streamed
+    steps:int|None=None, # Batches per epoch of a stream
+    shuffle_buffer:int|None=None, # Blocks in a stream's shuffle buffer
+    cache_dir:str|Path|None=None, # Token cache folder (files tokenised ahead only)
+):
+    "Raise one line when an option is given that does nothing: `steps`/`shuffle_buffer` without `stream`, `cache_dir` with it."
+    if stream and cache_dir is not None: raise HFDataError("a streamed corpus is not cached: leave out cache_dir (--cache-dir) with stream=True (--stream)")
+    if not stream and (steps is not None or shuffle_buffer is not None):
+        raise HFDataError("steps and shuffle_buffer (--steps, --shuffle-buffer) are for a streamed corpus: pass stream=True (--stream) or leave them out")
+
+def lm_dataloaders(
+    data:str|Path, # Training corpus: a `.txt` file (documents at blank lines), a folder of `.txt` files (one document each), or a .csv/.tsv/.jsonl/.parquet table
+    tokenizer, # A HF fast tokenizer
+    valid:str|Path|None=None, # Validation corpus of the same kinds; `None`: a random `valid_pct` of the documents (a stream: its first `valid_docs`)
+    text_col:str='text', # Text column of a table
+    valid_pct:float=0.1, # Random validation fraction of documents (not streamed)
+    seed:int|None=None, # Seed of the split, of the shuffling and of the validation masks
+    seq_len:int=128, # Tokens per block
+    bs:int=16, # Blocks per batch
+    mlm:bool=False, # Masked LM; `False` for causal
+    cache:bool=True, # Keep the tokens in memory-mapped files under `cache_dir`, reused by later runs (`False`: in memory)
+    cache_dir:str|Path|None=None, # Cache folder; default `lm_cache_dir()`, i.e. `$HF_DATASETS_CACHE/fasthf/lm`
+    stream:bool=False, # Tokenise the corpus while training (`from_stream`): never held whole nor cached
+    steps:int|None=None, # Training batches per epoch of a stream; default 100
+    shuffle_buffer:int|None=None, # Blocks in a stream's shuffle buffer; default 1000 (1: the stream's order)
+    valid_docs:int=500, # Validation documents of a stream (the first of `valid`, or of `data`, never trained on)
+    **kwargs # Passed on: `val_bs`, `device`, `path`, `mlm_probability`
+)->HFLMDataLoaders:
+    "LM `DataLoaders` of text files or a table: tokenised once into the cache (or in memory), or streamed."
+    check_lm_options(stream, steps, shuffle_buffer, cache_dir)
+    if not stream:
+        return HFLMDataLoaders.from_files(data, tokenizer, valid, text_col, valid_pct=valid_pct, seed=seed, seq_len=seq_len, bs=bs, mlm=mlm,
+                                          cache=cache, cache_dir=cache_dir, **kwargs)
+    return HFLMDataLoaders.from_stream(lm_documents(data, text_col), tokenizer, None if valid is None else lm_documents(valid, text_col),
+                                       valid_docs, text_col, seq_len, ifnone(steps, 100), ifnone(shuffle_buffer, 1000), mlm=mlm, seed=seed,
+                                       bs=bs, **kwargs)
 
 # %% ../nbs/06_lm.ipynb #2df7b766
 class LMLossFlat:
@@ -806,7 +859,7 @@ def hf_lm_splitter(
 
 # %% ../nbs/06_lm.ipynb #29940407
 def train_tokenizer(
-    texts, # Iterable of training texts
+    texts, # Iterable of training texts, or a callable returning one (e.g. `lm_documents(path)`): read once, never held whole
     vocab_size:int=8000, # Vocabulary size
     causal:bool=True, # Byte-level BPE for a causal LM; WordPiece for a masked LM
     lowercase:bool=False, # Lowercase (WordPiece only)
@@ -814,8 +867,9 @@ def train_tokenizer(
     min_frequency:int=2, # Minimum pair/word frequency to be merged into the vocabulary
 )->PreTrainedTokenizerFast:
     "Train a BPE (causal) or WordPiece (masked) tokenizer on `texts` with HF `tokenizers`; a `transformers` fast tokenizer."
-    texts = list(texts)
-    if not texts: raise HFDataError("no texts to train a tokenizer on")
+    it = iter(texts() if callable(texts) else texts)
+    if (first := next(it, None)) is None: raise HFDataError("no texts to train a tokenizer on")
+    texts = itertools.chain([first], it)  # streamed into the trainer, which keeps word counts, not texts
     if causal:
         specials = ['<|endoftext|>', '<pad>']
         tk = Tokenizer(models.BPE())
