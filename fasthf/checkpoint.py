@@ -20,8 +20,8 @@ from .files import save_tensors, load_tensors
 from .learner import in_model_dir
 
 # %% auto #0
-__all__ = ['rng_states', 'set_rng_states', 'save_checkpoint', 'load_checkpoint', 'fingerprint_diff', 'check_fingerprint',
-           'CheckpointCallback']
+__all__ = ['rng_states', 'set_rng_states', 'loader_state', 'set_loader_state', 'save_checkpoint', 'load_checkpoint',
+           'fingerprint_diff', 'check_fingerprint', 'CheckpointCallback']
 
 # %% ../nbs/08_checkpoint.ipynb #80e6f05d
 def _py_state(st)->list:
@@ -52,8 +52,9 @@ def set_rng_states(js:dict, ts:dict, dls=None):
 
 # %% ../nbs/08_checkpoint.ipynb #07d91eb3
 def _split_tree(o, name:str, ts:dict):
-    "`o` (nested dicts, lists, tuples, `L`s) as JSON, its tensors moved into `ts` under dotted names from `name`."
+    "`o` (nested dicts, lists, tuples, `L`s) as JSON, its tensors and NumPy arrays moved into `ts` under dotted names from `name`."
     if isinstance(o, torch.Tensor): ts[name] = o.detach().cpu().contiguous(); return {'__tensor__': name}
+    if isinstance(o, np.ndarray): ts[name] = torch.from_numpy(np.array(o, order='C')); return {'__ndarray__': name}  # back as NumPy, same dtype
     if isinstance(o, dict): return {'__dict__': [[k, _split_tree(v, f'{name}.{k}', ts)] for k, v in o.items()]}  # keeps int keys
     if isinstance(o, (list, tuple, L)):
         items = [_split_tree(v, f'{name}.{i}', ts) for i, v in enumerate(o)]
@@ -66,6 +67,7 @@ def _join_tree(o, ts:dict, device=None):
     if isinstance(o, list): return [rec(v) for v in o]
     if not isinstance(o, dict): return o
     if '__tensor__' in o: t = ts[o['__tensor__']]; return t if device is None else t.to(device)
+    if '__ndarray__' in o: return ts[o['__ndarray__']].numpy()
     if '__dict__' in o: return {k: rec(v) for k, v in o['__dict__']}
     if '__L__' in o: return L(rec(v) for v in o['__L__'])
     return tuple(rec(v) for v in o['__tuple__'])
@@ -91,8 +93,24 @@ def _plain(o):
 
 def _bare(model): return model.module if isinstance(model, torch.nn.parallel.DistributedDataParallel) else model  # under `distrib_ctx`
 
+def _stateful(dls)->bool:
+    "Whether `dls`' training loader has a position of its own to save (`state_dict`, e.g. `HFLMStreamDL`)."
+    return callable(getattr(type(getattr(dls, 'train', None)), 'state_dict', None))  # on the class: fastai loaders delegate attributes to their dataset
+
+def loader_state(dls)->dict|None:
+    "The training loader's position (`dls.train.state_dict()`: where a streamed corpus is), or `None` when it has none."
+    return dls.train.state_dict() if _stateful(dls) else None
+
+def set_loader_state(
+    dls, # The `DataLoaders` being trained on
+    js, # The loader's state as stored in a checkpoint's metadata (`meta['loader']`)
+    ts:dict, # The checkpoint's tensors (its arrays are stored as tensors under `loader.`)
+):
+    "Put the training loader back at the position `loader_state` saved in a checkpoint."
+    dls.train.load_state_dict(_join_tree(js, ts))
+
 def save_checkpoint(learn, path:str|Path, meta:dict, epoch_rng:tuple|None=None)->Path:
-    "Write model, optimizer, random states and `meta` (JSON) to `path` atomically (on rank 0 only: the ranks are in step)."
+    "Write model, optimizer, random states, the training loader's position (if it has one) and `meta` (JSON) to `path` atomically (on rank 0 only: the ranks are in step)."
     path = Path(path)
     if rank_distrib(): return path
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -101,6 +119,7 @@ def save_checkpoint(learn, path:str|Path, meta:dict, epoch_rng:tuple|None=None)-
     js, rts = rng_states(learn.dls)
     ts.update({f'rng.{k}': v for k, v in rts.items()})
     meta = {**meta, 'opt': ojs, 'rng': js}
+    if (st := loader_state(learn.dls)) is not None: meta['loader'] = _split_tree(st, 'loader', ts)  # a stream's position, checksummed with the rest
     if epoch_rng is not None:
         meta['epoch_rng'] = epoch_rng[0]; ts.update({f'epoch_rng.{k}': v for k, v in epoch_rng[1].items()})
     return save_tensors(ts, path, {'fasthf': 'checkpoint', 'state': json.dumps(meta, default=_plain)})
@@ -167,7 +186,17 @@ class CheckpointCallback(Callback):
         check_fingerprint(meta.get('fingerprint'), self.fingerprint, self.file)
         if meta['n_epoch'] != self.n_epoch:
             raise HFDataError(f"{self.file} is from a fit of {meta['n_epoch']} epochs; this fit has {self.n_epoch}")
+        if _stateful(self.dls) != ('loader' in meta):
+            why = ("it holds no position in the streamed training data (a run on other data, or a fasthf that did not save one)" if 'loader' not in meta
+                   else "it was written by a run on streamed training data, this run's is not")
+            raise HFDataError(f"cannot resume from {self.file}: {why}; resume with the same data, or delete it to start over")
         return ts, meta
+
+    def _restore(self, key:str):
+        "Put the generators saved under `key` (`rng`: at the checkpoint, `epoch_rng`: when its epoch began) back; at the checkpoint, the stream's position too."
+        ts, meta = self.state
+        set_rng_states(meta[key], _prefixed(ts, f'{key}.'), self.dls)
+        if key == 'rng' and 'loader' in meta: set_loader_state(self.dls, meta['loader'], ts)
 
     def before_fit(self):
         if self.state is None: return
@@ -180,8 +209,7 @@ class CheckpointCallback(Callback):
         ts, meta = self.state
         if self.epoch < meta['epoch']: raise CancelEpochException  # finished before the interruption
         if self.epoch == meta['epoch']:  # the interrupted epoch: put every generator back where it was when it began
-            if meta['batch'] == 0: set_rng_states(meta['rng'], _prefixed(ts, 'rng.'), self.dls)
-            else: set_rng_states(meta['epoch_rng'], _prefixed(ts, 'epoch_rng.'), self.dls)
+            self._restore('rng' if meta['batch'] == 0 else 'epoch_rng')  # mid-epoch, the stream is put back after the skipped batches
             self.learn.train_iter = meta['train_iter'] - meta['batch']
             sl = self.learn.recorder.smooth_loss
             sl.count, sl.val = meta['smooth_loss'][0], torch.tensor(meta['smooth_loss'][1])
@@ -197,8 +225,7 @@ class CheckpointCallback(Callback):
 
     def after_cancel_batch(self):
         if self.state is None or not self.training or self.iter != self.state[1]['batch'] - 1: return
-        ts, meta = self.state  # the last batch done before the interruption: continue from the saved moment
-        set_rng_states(meta['rng'], _prefixed(ts, 'rng.'), self.dls)
+        self._restore('rng')  # the last batch done before the interruption: continue from the saved moment
         self.state = None
 
     def _meta(self, epoch, batch):

@@ -1,5 +1,5 @@
 "Language-model corpora at scale (issue 17): the token cache across processes, its corruption checks, and memory per token."
-import json, os, subprocess, sys, textwrap
+import functools, json, os, shutil, subprocess, sys, textwrap
 from pathlib import Path
 import pytest
 
@@ -60,3 +60,65 @@ def test_memory_per_token(tmp_path):
     per_token = (large['peak'] - small['peak']) / (large['tokens'] - small['tokens'])
     assert large['tokens'] > 4 * small['tokens']
     assert per_token <= 8, per_token
+
+@functools.cache
+def gpt2_and_paragraphs()->tuple:
+    from transformers import AutoTokenizer
+    paras = [p for p in (DATA/'wikitext2'/'raw'/'wiki.test.raw').read_text().split('\n\n') if len(p.strip()) > 40][:300]
+    return AutoTokenizer.from_pretrained(GPT2), paras
+
+def stream_learner(seed:int, tmp:Path):
+    "A tiny GPT-2 (dropout on) learning from a stream of WikiText-2 paragraphs: 4 steps of 4 blocks an epoch, shuffled in a buffer."
+    from transformers import GPT2Config, GPT2LMHeadModel
+    from fastai.torch_core import set_seed
+    from fasthf.lm import HFLMDataLoaders, hf_lm_learner
+    set_seed(seed)
+    tok, paras = gpt2_and_paragraphs()
+    dls = HFLMDataLoaders.from_stream(lambda: iter(paras), tok, valid_docs=10, seq_len=32, steps=4, bs=4, shuffle_buffer=16, seed=0,
+                                      device='cpu', path=tmp)
+    model = GPT2LMHeadModel(GPT2Config(vocab_size=len(tok), n_embd=16, n_layer=1, n_head=2, n_positions=32))
+    return hf_lm_learner(dls, model, pretrained=False, metrics=[])
+
+def stream_fit(learn, cbs=()):
+    "Fit 2 epochs; the training batches trained on (those a resumed run skips are not recorded)."
+    from fastai.callback.core import Callback
+    seen = []
+    class Seen(Callback):
+        order = 80  # after `CheckpointCallback`, which cancels the batches done before the interruption
+        def before_batch(self):
+            if self.training: seen.append(self.xb[0]['input_ids'].clone())
+    with learn.no_bar(), learn.no_logging(): learn.fit(2, 1e-3, cbs=[*cbs, Seen()])
+    return seen
+
+def test_stream_resume_is_exact(tmp_path):
+    "Training on a stream interrupted after epoch 1 (or mid-epoch 2) and resumed ends as an uninterrupted run; without the stream's position it does not."
+    import torch
+    from fastai.callback.core import Callback
+    from fasthf.checkpoint import CheckpointCallback, load_checkpoint
+    class Crash(Callback):
+        def __init__(self, at): self.at = at
+        def after_batch(self):
+            if self.training and self.train_iter == self.at: raise RuntimeError('crash')
+    a = stream_learner(0, tmp_path); ref = stream_fit(a)
+    assert len(ref) == 8 and not torch.equal(ref[0], ref[4])
+    wa = a.model.state_dict()
+    for crash_at, every, pos in ((5, None, (1, 0)), (7, 2, (1, 2))):   # after epoch 1's checkpoint; mid-epoch 2
+        ck = tmp_path/f'ck{crash_at}.safetensors'
+        b = stream_learner(0, tmp_path)
+        try: stream_fit(b, [CheckpointCallback(ck, every=every), Crash(crash_at)])
+        except RuntimeError: pass
+        meta = load_checkpoint(ck)[1]
+        assert (meta['epoch'], meta['batch']) == pos and 'loader' in meta
+        ck2 = shutil.copy(ck, tmp_path/f'copy{crash_at}.safetensors')    # the resumed run below overwrites `ck` with its own checkpoints
+        c = stream_learner(1, tmp_path)                                   # other weights and seed: everything comes from the checkpoint
+        seen = stream_fit(c, [CheckpointCallback(ck, resume=True)])
+        assert len(seen) == 8 - 4 * pos[0] - pos[1]
+        assert all(torch.equal(u, v) for u, v in zip(seen, ref[8 - len(seen):]))    # the same batches as the uninterrupted run
+        assert all(torch.allclose(v, c.model.state_dict()[k], atol=0, rtol=0) for k, v in wa.items())  # bit-identical weights
+        assert c.dls.train.state_dict()['rows'] == a.dls.train.state_dict()['rows']
+        d = stream_learner(1, tmp_path)
+        d.dls.train.load_state_dict = lambda st: None                       # resuming without the stream's position:
+        seen = stream_fit(d, [CheckpointCallback(ck2, resume=True)])
+        assert len(seen) == 8 - 4 * pos[0] - pos[1]
+        assert not all(torch.equal(u, v) for u, v in zip(seen, ref[8 - len(seen):]))  # other batches,
+        assert not all(torch.equal(v, d.model.state_dict()[k]) for k, v in wa.items())   # other weights
