@@ -423,9 +423,7 @@ def lm_texts(
     "Documents of a `.txt` file (split at blank lines), of a folder (one per `.txt` file), or of a table's text column."
     path = Path(path)
     if not (path.is_file() and path.suffix.lower() not in TEXT_SUFFIXES):  # text files and folders: the documents `lm_documents` reads
-        texts = list(lm_documents(path, text_col, sep)())
-        if not texts: raise HFDataError(f"no non-empty .txt files under {path}" if path.is_dir() else f"{path} has no text")
-        return texts
+        return list(lm_documents(path, text_col, sep)())  # which says when there are none
     df = read_table(path)
     check_columns(df, text_col, str(path))
     return _check_texts(df[text_col], str(path), text_col)
@@ -454,15 +452,18 @@ def lm_documents(
     text_col:str='text', # Text column of a table
     sep:str='\n\n', # Document separator inside a `.txt` file
 )->Callable:
-    "A callable returning a fresh iterator over the documents `lm_texts` reads, streaming `.txt` files (a table is read whole)."
+    "A callable returning a fresh iterator over the documents `lm_texts` reads, streaming `.txt` files (a table is read whole); one line if there are none."
     path = Path(path)
     if path.is_dir():
         files = sorted(path.rglob('*.txt'))
-        return lambda: (t for t in map(_read_text, files) if t.strip())
-    if not path.exists(): raise HFDataError(f"file not found: {path}")
-    if path.suffix.lower() in TEXT_SUFFIXES: return lambda: iter_documents(path, sep)
-    texts = lm_texts(path, text_col, sep)
-    return lambda: iter(texts)
+        docs = lambda: (t for t in map(_read_text, files) if t.strip())
+    elif not path.exists(): raise HFDataError(f"file not found: {path}")
+    elif path.suffix.lower() in TEXT_SUFFIXES: docs = lambda: iter_documents(path, sep)
+    else:
+        texts = lm_texts(path, text_col, sep)
+        return lambda: iter(texts)
+    if next(docs(), None) is None: raise HFDataError(f"no non-empty .txt files under {path}" if path.is_dir() else f"{path} has no text")  # reads up to the first document
+    return docs
 
 # %% ../nbs/06_lm.ipynb #959708c5
 def _check_mlm(tokenizer, mlm:bool):
