@@ -6,12 +6,13 @@ Docs: https://fasthf.github.io/fasthf/data.html.md"""
 
 # %% ../nbs/01_data.ipynb #4917bd4c
 from __future__ import annotations
-import difflib, os, unicodedata
+import difflib, hashlib, json, os, re, unicodedata, warnings
+from functools import partial
 from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from fastcore.basics import ifnone, store_attr
+from fastcore.basics import ifnone, patch, store_attr
 from fastcore.foundation import L
 from fastcore.meta import delegates
 from fastai.data.core import DataLoaders, TfmdDL, show_results
@@ -26,16 +27,19 @@ from fastai.torch_core import TitledStr
 from fasttransform import ItemTransform
 from fasttransform.cast import retain_type
 from transformers import DataCollatorWithPadding
+import pyarrow as pa
 
 # %% auto #0
 __all__ = ['TABLE_SUFFIXES', 'check_columns', 'check_texts', 'valid_mask', 'DFRow', 'df_items', 'check_valid_file', 'row_names',
-           'check_frame', 'check_path', 'check_texts_list', 'clear_token_cache', 'is_blank', 'HFTokenize', 'hf_len',
-           'TensorHFText', 'show_results', 'HFSortedDL', 'HFTextBlock', 'show_rows', 'padding_ratio', 'split_labels',
-           'LabelReader', 'check_spellings', 'check_numbers', 'check_labels', 'read_table', 'class_name',
-           'HFDataLoaders']
+           'check_frame', 'check_path', 'check_texts_list', 'token_cache_dir', 'clear_token_cache', 'is_blank',
+           'tokenizer_state', 'TokenTable', 'TokenCache', 'HFTokenize', 'hf_len', 'TensorHFText', 'show_results',
+           'HFSortedDL', 'HFTextBlock', 'show_rows', 'padding_ratio', 'split_labels', 'LabelReader', 'check_spellings',
+           'check_numbers', 'check_labels', 'read_table', 'class_name', 'HFDataLoaders']
 
 # %% ../nbs/01_data.ipynb #ec4b59ca
+from . import __version__
 from .core import HFDataError
+from .files import atomic_write, check_writable
 
 # %% ../nbs/01_data.ipynb #96af25d5
 def _rows(idxs, n=5)->str:
@@ -157,9 +161,26 @@ def check_texts_list(
 # %% ../nbs/01_data.ipynb #655b3444
 _token_cache = {}
 
-def clear_token_cache():
-    "Empty the shared tokenisation cache."
+def token_cache_dir(
+    cache_dir:str|Path|bool|None=None, # A folder; `True` or `None`: `$HF_DATASETS_CACHE/fasthf/tokens` (`datasets.config.HF_DATASETS_CACHE`)
+)->Path:
+    "The folder of the on-disk token cache: `cache_dir`, or the `fasthf/tokens` subfolder of HF datasets' cache."
+    if cache_dir is not None and cache_dir is not True: return Path(cache_dir)
+    import datasets.config
+    return Path(datasets.config.HF_DATASETS_CACHE)/'fasthf'/'tokens'
+
+_CACHE_FILE = re.compile(r'\.?[0-9a-f]{32}\.(arrow|json)(\.tmp-\d+-\d+-[0-9a-f]+)?')  # `TokenCache`'s files (and `atomic_write`'s temporaries)
+
+def clear_token_cache(
+    cache_dir:str|Path|bool|None=None, # Also delete the disk cache's files in this folder (`True`: `token_cache_dir()`); `None`: memory only
+)->int: # The number of files deleted
+    "Empty the in-memory token cache and, given `cache_dir`, delete the disk cache's key-named files there (nothing else)."
     _token_cache.clear()
+    d = None if cache_dir is None or cache_dir is False else token_cache_dir(cache_dir)
+    if d is None or not d.is_dir(): return 0
+    fs = [f for f in d.iterdir() if _CACHE_FILE.fullmatch(f.name) and f.is_file()]
+    for f in fs: f.unlink(missing_ok=True)
+    return len(fs)
 
 def _max_len(tokenizer, max_len):
     "`max_len`, or the tokenizer's `model_max_length` when it is a real limit."
@@ -189,6 +210,139 @@ def _text_key(o, where='input'):
     if o is None or o is pd.NA or (isinstance(o, float) and np.isnan(o)): raise HFDataError(f"text at {where} is missing ({o!r})")
     raise HFDataError(f"text at {where} is {o!r} ({type(o).__name__}); expected a string or a pair of strings")
 
+# %% ../nbs/01_data.ipynb #33ba0f25
+_WHERE = {'name_or_path', 'is_local', 'local_files_only', 'cache_dir', 'token', '_commit_hash'}  # where it came from, not what it does
+
+def tokenizer_state(
+    tokenizer, # A HF tokenizer
+)->str: # 32 hex digits
+    "A hash of what a tokenizer's ids depend on: its serialised pipeline (vocabulary, normaliser, templates, added tokens) and settings; not where it was loaded from."
+    h, bt = hashlib.blake2b(digest_size=16), getattr(tokenizer, 'backend_tokenizer', None)
+    if bt is not None:
+        st = json.loads(bt.to_str())
+        for k in ('truncation', 'padding'): st.pop(k, None)  # left by the last call, not part of the tokenizer
+        h.update(json.dumps(st, sort_keys=True).encode())
+    else: h.update(repr(sorted(tokenizer.get_vocab().items())).encode())
+    kw = sorted((k, repr(v)) for k, v in getattr(tokenizer, 'init_kwargs', {}).items() if k not in _WHERE and not k.endswith('_file'))
+    live = [repr(getattr(tokenizer, a, None)) for a in ('truncation_side', 'src_lang', 'tgt_lang', 'model_input_names', 'special_tokens_map')]
+    h.update(repr((type(tokenizer).__name__, len(tokenizer), kw, live)).encode())
+    return h.hexdigest()
+
+def _texts_digest(keys)->str:
+    "A hash of texts and text pairs, in order (each text length-prefixed UTF-8, each item tagged single or pair)."
+    h = hashlib.blake2b(digest_size=16)
+    for k in keys:
+        h.update(b'p' if isinstance(k, tuple) else b's')
+        for t in (k if isinstance(k, tuple) else (k,)):
+            b = t.encode('utf-8', 'surrogatepass'); h.update(len(b).to_bytes(8, 'little')); h.update(b)
+    return h.hexdigest()
+
+# %% ../nbs/01_data.ipynb #eaae32aa
+def _tokenize(tokenizer, keys:list, max_len=None, truncation=True, prefix:str='', target:bool=False, tok_kwargs=None)->dict:
+    "The tokenizer's output for `keys` (all texts, or all pairs), as `HFTokenize` calls it."
+    pair = isinstance(keys[0], tuple)
+    args = ([prefix + k[0] for k in keys], [k[1] for k in keys]) if pair else ([prefix + k for k in keys],)
+    if target:
+        if pair: raise HFDataError(f"a target is one text, not a pair: {keys[0]!r}")
+        args, kw = (), {'text_target': args[0]}
+    else: kw = {}
+    return tokenizer(*args, **kw, truncation=truncation, max_length=max_len, return_attention_mask=False, **(tok_kwargs or {}))
+
+def _map_batch(batch:dict, tokenizer=None, settings=None)->pa.Table:
+    "A `Dataset.map` function: texts (column `a`) or pairs (`a`, `b`) to int32 list columns of token ids."
+    keys = list(zip(batch['a'], batch['b'])) if 'b' in batch else batch['a']
+    return pa.table({n: pa.array(v, pa.list_(pa.int32())) for n, v in _tokenize(tokenizer, keys, **settings).items()})
+
+# %% ../nbs/01_data.ipynb #b4ee9b1a
+class TokenTable:
+    "Token ids of distinct texts, looked up by text: NumPy views of a (memory-mapped) Arrow table's columns, one row per text."
+    def __init__(self,
+        data, # A `datasets.Dataset` of int32 list columns (`input_ids`, ...), row `i` for `keys[i]`
+        keys:list, # The texts (or pairs), in row order
+        path:Path|None=None, # Its Arrow file, when read from the disk cache
+    ):
+        store_attr()
+        self.rows, self.cols = {k: i for i, k in enumerate(keys)}, {}
+        for n in data.column_names:
+            a = data.data.table.column(n).combine_chunks()  # the cache's files hold one chunk: no copy
+            self.cols[n] = (a.offsets.to_numpy(), a.values.to_numpy())
+    def __len__(self): return len(self.rows)
+    def __contains__(self, k): return k in self.rows
+    def __getitem__(self, k)->dict:
+        i = self.rows[k]
+        return {n: v[o[i]:o[i + 1]].astype(np.int64) for n, (o, v) in self.cols.items()}
+    def __repr__(self): return f"{type(self).__name__}({len(self):,} texts, {', '.join(self.cols)}{', ' + str(self.path) if self.path else ''})"
+
+# %% ../nbs/01_data.ipynb #a0c1976c
+_TOKEN_FORMAT = 1  # bump when the files' layout changes
+
+def _digest(path)->str:
+    "blake2b of a file's bytes, read in chunks."
+    with open(path, 'rb') as f: return hashlib.file_digest(f, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
+
+def _write_arrow(table:pa.Table, path):
+    "Write `table` as an Arrow stream file (what `datasets.Dataset.from_file` memory-maps)."
+    with pa.OSFile(str(path), 'wb') as f, pa.ipc.new_stream(f, table.schema) as w: w.write_table(table)
+
+class TokenCache:
+    "The disk cache of tokenised texts under `cache_dir`: per key (texts, tokenizer, settings) an Arrow file and a JSON sidecar of its size and checksum."
+    def __init__(self,
+        cache_dir:str|Path|bool|None=None, # A folder; `True`/`None`: `token_cache_dir()`
+        num_proc:int|None=None, # Processes tokenising a new file (`Dataset.map`'s `num_proc`)
+        verify:bool=True, # Check a cached file's checksum, not only its size, before using it
+    ): store_attr(); self.dir = token_cache_dir(cache_dir)
+
+    def settings(self, tfm, keys:list)->dict:
+        "Everything the ids of `keys` tokenised by `HFTokenize` `tfm` depend on."
+        return dict(format=_TOKEN_FORMAT, fasthf=__version__, texts=_texts_digest(keys), n=len(keys),
+                    tokenizer=tokenizer_state(tfm.tokenizer), **{k: repr(v) for k, v in tfm.settings.items()})
+
+    def key(self, tfm, keys:list)->str:
+        "The 32-hex name of the files holding the ids of `keys` tokenised by `tfm`."
+        return hashlib.blake2b(json.dumps(self.settings(tfm, keys), sort_keys=True).encode(), digest_size=16).hexdigest()
+
+# %% ../nbs/01_data.ipynb #8622e438
+def _read_cached(meta_path:Path, n:int, verify:bool=True):
+    "The `Dataset` a sidecar describes, memory-mapped, after checking size (and checksum) and rows; `ValueError` says what is wrong."
+    from datasets import Dataset
+    try: meta = json.loads(meta_path.read_text())
+    except (OSError, ValueError) as e: raise ValueError(f"unreadable sidecar ({e})") from None
+    f = meta_path.with_suffix('.arrow')
+    if not f.is_file(): raise ValueError(f"{f.name} is missing")
+    if f.stat().st_size != meta['size']: raise ValueError(f"{f.name} has {f.stat().st_size} bytes, the sidecar says {meta['size']} (truncated?)")
+    if verify and _digest(f) != meta['blake2b']: raise ValueError(f"{f.name}'s checksum differs from the sidecar's (corrupt)")
+    try: ds = Dataset.from_file(str(f))
+    except Exception as e: raise ValueError(f"{f.name} is unreadable ({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
+    if len(ds) != n: raise ValueError(f"{f.name} has {len(ds)} rows, not {n}")
+    return ds
+
+@patch
+def build(self:TokenCache, tfm, keys:list, key:str)->TokenTable:
+    "Tokenise `keys` with `Dataset.map` (`num_proc` processes), write the Arrow file then its sidecar, each atomically."
+    from datasets import Dataset
+    cols = {'a': [k[0] for k in keys], 'b': [k[1] for k in keys]} if isinstance(keys[0], tuple) else {'a': list(keys)}
+    fn = partial(_map_batch, tokenizer=tfm.tokenizer, settings=tfm.settings)
+    ds = Dataset.from_dict(cols).map(fn, batched=True, batch_size=tfm.batch_size, remove_columns=list(cols), num_proc=self.num_proc,
+                                     keep_in_memory=True, new_fingerprint=key, desc='fasthf: tokenising')
+    arrow, meta = self.dir/f'{key}.arrow', self.dir/f'{key}.json'
+    meta.unlink(missing_ok=True)  # from here until the sidecar is written, the files are not trusted
+    atomic_write(arrow, partial(_write_arrow, ds.data.table.combine_chunks()))
+    info = {'settings': self.settings(tfm, keys), 'rows': len(keys), 'size': arrow.stat().st_size, 'blake2b': _digest(arrow)}
+    atomic_write(meta, json.dumps(info, indent=1))
+    return TokenTable(_read_cached(meta, len(keys), verify=False), keys, arrow)
+
+@patch
+def load(self:TokenCache, tfm, keys:list)->TokenTable:
+    "The ids of distinct `keys` tokenised by `HFTokenize` `tfm`: read from the cache, or tokenised and written there (a bad file is rebuilt)."
+    if len({isinstance(k, tuple) for k in keys}) > 1: raise HFDataError("the texts mix single texts and pairs: the token cache holds one or the other")
+    check_writable(self.dir, 'token cache folder')
+    key = self.key(tfm, keys)
+    meta = self.dir/f'{key}.json'
+    if meta.exists():
+        try: return TokenTable(_read_cached(meta, len(keys), self.verify), keys, meta.with_suffix('.arrow'))
+        except (ValueError, KeyError) as e: warnings.warn(f"rebuilding the token cache {meta.with_suffix('.arrow')}: {e}")
+    return self.build(tfm, keys, key)
+
 # %% ../nbs/01_data.ipynb #5527ddef
 def _item_name(items, i)->str:
     "A human name for item `i` of a `TfmdLists`: DataFrame row label, file path or position."
@@ -208,12 +362,16 @@ class HFTokenize(ItemTransform):
         truncation:bool|str=True, # `False` keeps whole texts (language-model corpora are cut into blocks later)
         prefix:str='', # Prepended to every text before tokenising (a T5-style task prefix); not part of the cache key's text
         target:bool=False, # Tokenise as targets (`text_target=`: a seq2seq tokenizer's target-language settings apply)
+        cache_dir:str|Path|bool|None=None, # Keep the ids on disk (`TokenCache`) in this folder, `True`: in `token_cache_dir()`; `None`: in memory only, as long as the process lives
+        num_proc:int|None=None, # Processes tokenising for the disk cache (`Dataset.map`'s `num_proc`)
         **tok_kwargs # Extra tokenizer arguments, e.g. `return_special_tokens_mask=True`
     ):
         super().__init__()
         self.tokenizer, self.batch_size, self.truncation, self.tok_kwargs = tokenizer, batch_size, truncation, tok_kwargs
-        self.prefix, self.target = prefix, target
+        self.prefix, self.target, self.table = prefix, target, None
         if target and prefix: raise ValueError("a prefix applies to source texts, not to targets")
+        if cache_dir not in (None, False) and tok_kwargs.get('return_offsets_mapping'): raise ValueError("the disk token cache holds ids, not offsets: pass cache_dir=None")
+        self.disk = None if cache_dir in (None, False) else TokenCache(cache_dir, num_proc)
         self.max_len = _max_len(tokenizer, max_len) if truncation else None
         if not truncation and isinstance(getattr(tokenizer, 'deprecation_warnings', None), dict):
             # whole texts are longer than the model on purpose (they are cut into blocks later): the tokenizer's one-time
@@ -231,34 +389,42 @@ class HFTokenize(ItemTransform):
         key = (*self._key, len(tok), *(getattr(tok, a) for a in self._lang_attrs))  # what can change: added tokens, languages
         return _token_cache.setdefault(key, {})
 
+    @property
+    def settings(self)->dict:
+        "The tokenizer call's settings (with the tokenizer, they decide the ids)."
+        return dict(max_len=self.max_len, truncation=self.truncation, prefix=self.prefix, target=self.target, tok_kwargs=self.tok_kwargs)
+
+    def text_keys(self, texts, names=None)->list:
+        "Check every text of `texts` (`names` name them in errors); their cache keys."
+        return [_text_key(t, names[i] if names else f"item {i}") for i, t in enumerate(texts)]
+
     def encode_all(self, texts, names=None):
         "Tokenise every text of `texts` that is not cached yet, in batches; `names` name them in errors."
-        keys = [_text_key(t, names[i] if names else f"item {i}") for i, t in enumerate(texts)]
+        keys = self.text_keys(texts, names)
         cache = self.cache
         todo = list(dict.fromkeys(k for k in keys if k not in cache))
         for pair in (False, True):
             sub = [k for k in todo if isinstance(k, tuple) == pair]
             for s in range(0, len(sub), self.batch_size):
                 chunk = sub[s:s + self.batch_size]
-                p = self.prefix
-                args = ([p + k[0] for k in chunk], [k[1] for k in chunk]) if pair else ([p + k for k in chunk],)
-                if self.target:
-                    if pair: raise HFDataError(f"a target is one text, not a pair: {chunk[0]!r}")
-                    args, kw = (), {'text_target': args[0]}
-                else: kw = {}
-                enc = self.tokenizer(*args, **kw, truncation=self.truncation, max_length=self.max_len, return_attention_mask=False, **self.tok_kwargs)
+                enc = _tokenize(self.tokenizer, chunk, **self.settings)
                 for j, k in enumerate(chunk): cache[k] = {n: np.asarray(v[j], dtype=np.int64) for n, v in enc.items()}
         return keys
 
     def setup(self, items=None, train_setup=False):
         if items is None or len(items) == 0: return
-        self.encode_all([items[i] for i in range(len(items))], [_item_name(items, i) for i in range(len(items))])
+        texts, names = [items[i] for i in range(len(items))], [_item_name(items, i) for i in range(len(items))]
+        if self.disk is None: self.encode_all(texts, names)
+        else: self.table = self.disk.load(self, list(dict.fromkeys(self.text_keys(texts, names))))
 
     def encodes(self, o):
-        cache = self.cache
         k = _text_key(o)
+        if self.table is not None and k in self.table: return self.table[k]
+        cache = self.cache
         if k not in cache: self.encode_all([k])
         return dict(cache[k])
+
+    def __getstate__(self): return {**self.__dict__, 'table': None}  # a pickle (`learn.export`) does not carry the ids
 
     def decodes(self, o)->TitledStr:
         ids = o['input_ids'] if isinstance(o, dict) else o
@@ -346,10 +512,12 @@ def HFTextBlock(
     tokenizer, # A HF tokenizer
     max_len:int|None=None, # Truncation length; defaults to `tokenizer.model_max_length`
     pad_to_multiple_of:int|None=None, # Pad batch lengths to a multiple of this (8 suits tensor cores)
+    cache_dir:str|Path|bool|None=None, # Keep the ids on disk in this folder (`True`: `token_cache_dir()`); `None`: in memory
+    num_proc:int|None=None, # Processes tokenising for the disk cache
     **tok_kwargs # Extra tokenizer arguments
 )->TransformBlock:
     "A `TransformBlock` for text tokenised once by a HF tokenizer, bucketed by length and padded per batch."
-    return TransformBlock(type_tfms=HFTokenize(tokenizer, max_len, **tok_kwargs), dl_type=HFSortedDL,
+    return TransformBlock(type_tfms=HFTokenize(tokenizer, max_len, cache_dir=cache_dir, num_proc=num_proc, **tok_kwargs), dl_type=HFSortedDL,
                           dls_kwargs={'collator': DataCollatorWithPadding(tokenizer, pad_to_multiple_of=pad_to_multiple_of),
                                       'drop_last': False})  # every item in every epoch (fastai drops a last partial batch for batch norm)
 
@@ -530,6 +698,8 @@ class HFDataLoaders(DataLoaders):
         label_delim:str|None=None, # Separator of several labels in one column (multi-label)
         max_len:int|None=None, # Truncation length; defaults to `tokenizer.model_max_length`
         pad_to_multiple_of:int|None=None, # Pad batch lengths to a multiple of this
+        cache_dir:str|Path|bool|None=None, # Keep the token ids on disk in this folder, reused by any process (`True`: `token_cache_dir()`); `None`: in memory
+        num_proc:int|None=None, # Processes tokenising for the disk cache
         source:str='the DataFrame', # How errors name the data
         **kwargs
     ):
@@ -549,7 +719,7 @@ class HFDataLoaders(DataLoaders):
         check_labels(df, label_col, valid, source, y_block, label_delim)
         get_x = ColReader(text_cols[0]) if len(text_cols) == 1 else ColReader(list(text_cols))
         get_y = LabelReader(list(L(label_col)) if len(L(label_col)) > 1 else label_col, label_delim=label_delim)
-        dblock = DataBlock(blocks=(HFTextBlock(tokenizer, max_len, pad_to_multiple_of), y_block),
+        dblock = DataBlock(blocks=(HFTextBlock(tokenizer, max_len, pad_to_multiple_of, cache_dir, num_proc), y_block),
                            get_x=get_x, get_y=get_y, splitter=splitter)
         dls = cls.from_dblock(dblock, rows, **kwargs)
         if not len(dls.valid_ds): raise HFDataError(f"the validation split of {source} is empty (valid_pct={valid_pct}, {len(df)} rows)")
@@ -589,6 +759,8 @@ class HFDataLoaders(DataLoaders):
         seed:int|None=None, # Seed of the random split
         max_len:int|None=None, # Truncation length
         pad_to_multiple_of:int|None=None, # Pad batch lengths to a multiple of this
+        cache_dir:str|Path|bool|None=None, # Keep the token ids on disk in this folder (`True`: `token_cache_dir()`); `None`: in memory
+        num_proc:int|None=None, # Processes tokenising for the disk cache
         **kwargs
     ):
         "Create `DataLoaders` from a folder of text files labelled by their parent folder."
@@ -601,7 +773,7 @@ class HFDataLoaders(DataLoaders):
         is_valid = np.zeros(len(files), bool); is_valid[list(splitter(files)[1])] = True
         labels = pd.DataFrame({'label': [parent_label(f) for f in files]}, index=[str(f.relative_to(path)) for f in files])
         check_labels(labels, 'label', is_valid, f"{path} (the label is the parent folder)", CategoryBlock())
-        dblock = DataBlock(blocks=(HFTextBlock(tokenizer, max_len, pad_to_multiple_of), CategoryBlock),
+        dblock = DataBlock(blocks=(HFTextBlock(tokenizer, max_len, pad_to_multiple_of, cache_dir, num_proc), CategoryBlock),
                            get_items=lambda p: files, get_x=_read_text, get_y=parent_label, splitter=IndexSplitter(np.flatnonzero(is_valid)))
         dls = cls.from_dblock(dblock, path, path=path, **kwargs)
         for n, ds in (('training', dls.train_ds), ('validation', dls.valid_ds)):
