@@ -30,7 +30,7 @@ from transformers import (AutoConfig, AutoModelForCausalLM, AutoModelForMaskedLM
 from transformers.loss.loss_utils import ForCausalLMLoss, ForMaskedLMLoss
 from . import __version__
 from .core import hf_splitter, load_hf
-from .data import HFDataError, HFTokenize, check_columns, df_items, show_rows, valid_mask, _read_text, _text_key, read_table
+from .data import HFDataError, HFTokenize, check_columns, check_frame, check_path, check_texts_list, df_items, show_rows, valid_mask, _read_text, _text_key, read_table
 from .learner import HFLearner, hf_learner
 
 # %% auto #0
@@ -549,6 +549,7 @@ def from_df(cls:HFLMDataLoaders,
     **kwargs
 ):
     "Create LM `DataLoaders` from a DataFrame of documents."
+    check_frame(df, 'HFLMDataLoaders.from_df(df)', 'HFLMDataLoaders.from_files')
     _check_mlm(tokenizer, kwargs.get('mlm', False))
     if not len(df): raise HFDataError(f"{source} has no rows")
     if valid_col is None and 'is_valid' in df.columns: valid_col = 'is_valid'
@@ -568,9 +569,9 @@ def from_texts(cls:HFLMDataLoaders,
     **kwargs
 ):
     "Create LM `DataLoaders` from lists of documents."
-    df = pd.DataFrame({'text': list(texts)})
+    df = pd.DataFrame({'text': check_texts_list(texts, 'HFLMDataLoaders.from_texts(texts)')})
     if valid_texts is not None:
-        df = pd.concat([df.assign(is_valid=False), pd.DataFrame({'text': list(valid_texts), 'is_valid': True})], ignore_index=True)
+        df = pd.concat([df.assign(is_valid=False), pd.DataFrame({'text': check_texts_list(valid_texts, 'HFLMDataLoaders.from_texts(valid_texts=)'), 'is_valid': True})], ignore_index=True)
     return cls.from_df(df, tokenizer, source=kwargs.pop('source', 'the texts'), **kwargs)
 
 @patch(cls_method=True)
@@ -583,6 +584,7 @@ def from_files(cls:HFLMDataLoaders,
     **kwargs
 ):
     "Create LM `DataLoaders` from text files or a folder of them, read as a stream (a `.txt` corpus is never held whole)."
+    path = check_path(path, 'HFLMDataLoaders.from_files(path)', 'HFLMDataLoaders.from_df')
     docs = lm_documents(path, text_col)
     vdocs = None if valid is None else lm_documents(valid, text_col)
     return cls.from_documents(docs, tokenizer, vdocs, source=str(path) + (f" + {valid}" if valid else ''), **kwargs)
@@ -1007,7 +1009,7 @@ class LMLearner(HFLearner):
 
     def predict_batch(self, texts:list, **kwargs)->list:
         "`predict` for many texts at once."
-        return (self.generate if self.causal else self.fill_mask)(list(texts), **kwargs)
+        return (self.generate if self.causal else self.fill_mask)(check_texts_list(texts, 'learn.predict_batch(texts)', 'learn.predict'), **kwargs)
 
     def generate(self,
         texts:list, # Prompts

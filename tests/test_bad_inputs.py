@@ -264,6 +264,7 @@ def api_cases():
     from fasthf.ner import NERDataLoaders
     from fasthf.qa import QADataLoaders, read_squad
     from fasthf.seq2seq import Seq2SeqDataLoaders, predict_seq2seq, generate_texts
+    from fasthf.lm import HFLMDataLoaders
     df = pd.DataFrame({'text': ['a', 'b'], 'label': ['x', 'y']})
     frame = "expects a file path (str or Path) but got a DataFrame (2 rows)"
     path = "expects a pandas DataFrame but got the string 'x.csv'"
@@ -283,6 +284,9 @@ def api_cases():
         'Seq2SeqDataLoaders.from_file(df)': (lambda: Seq2SeqDataLoaders.from_file(df, None), f"Seq2SeqDataLoaders.from_file(path) {frame}"),
         'predict_seq2seq(path, str)': (lambda: predict_seq2seq('nowhere', 'one text'), "predict_seq2seq(path, texts) expects a list of texts but got one string ('one text')"),
         'generate_texts(df)': (lambda: generate_texts(None, None, df), "generate_texts(texts) expects a list of texts but got a DataFrame (2 rows): pass one column"),
+        'HFLMDataLoaders.from_texts(str)': (lambda: HFLMDataLoaders.from_texts('one text', None), "HFLMDataLoaders.from_texts(texts) expects a list of texts but got one string ('one text')"),
+        'HFLMDataLoaders.from_df(path)': (lambda: HFLMDataLoaders.from_df('x.csv', None), f"HFLMDataLoaders.from_df(df) {path}: for a file use HFLMDataLoaders.from_files(path, ...)"),
+        'HFLMDataLoaders.from_files(df)': (lambda: HFLMDataLoaders.from_files(df, None), f"HFLMDataLoaders.from_files(path) {frame}: for a DataFrame use HFLMDataLoaders.from_df(df, ...)"),
     }
 
 @pytest.mark.parametrize('case', list(api_cases()))
