@@ -203,11 +203,12 @@ def pipeline_kwargs(
     config, # The model's config
 )->str:
     "Pipeline arguments that decode like fasthf's predictor, as Python source."
-    if tag == 'token-classification': return ", aggregation_strategy='simple'"
-    if tag == 'text-generation': return ", max_new_tokens=40"
-    if tag != 'text-classification': return ''
-    if config.problem_type == 'multi_label_classification': return ', top_k=None'
-    return ", function_to_apply='none'" if config.problem_type == 'regression' else ''
+    remote = ', trust_remote_code=True' if getattr(config, 'auto_map', None) else ''  # a model class saved as code with the weights
+    if tag == 'token-classification': return ", aggregation_strategy='simple'" + remote
+    if tag == 'text-generation': return ", max_new_tokens=40" + remote
+    if tag != 'text-classification': return remote
+    if config.problem_type == 'multi_label_classification': return ', top_k=None' + remote
+    return (", function_to_apply='none'" if config.problem_type == 'regression' else '') + remote
 
 def example_input(
     task, # The `Task`

@@ -12,14 +12,15 @@ from fastcore.meta import delegates
 from fastai.data.transforms import Categorize, MultiCategorize, EncodedMultiCategorize, RegressionSetup
 from fastai.metrics import accuracy, accuracy_multi, F1ScoreMulti, mse, PearsonCorrCoef
 import torch
-from transformers import AutoModelForSequenceClassification, DataCollatorWithPadding
+from transformers import AutoModelForSequenceClassification, DataCollatorWithPadding, PretrainedConfig
 from .core import HFModel, check_tokenizer
 from .data import HFTokenize
 from .learner import hf_learner, task_model, HFLearner
+from .heads import ConcatPoolConfig, concat_pool_model, register_concat_pool
 
 # %% auto #0
-__all__ = ['CLASSIFICATION_TASKS', 'problem_type', 'default_metrics', 'ClassifierFormatter', 'hf_classifier_learner',
-           'predict_classifier']
+__all__ = ['CLASSIFICATION_TASKS', 'HEADS', 'problem_type', 'default_metrics', 'ClassifierFormatter', 'register_saved_head',
+           'hf_classifier_learner', 'predict_classifier']
 
 # %% ../nbs/03_classification.ipynb #61d05334
 def problem_type(dls)->str:
@@ -56,6 +57,16 @@ class ClassifierFormatter:
 
 # %% ../nbs/03_classification.ipynb #ed10afdc
 CLASSIFICATION_TASKS = {'single_label_classification': 'classification', 'multi_label_classification': 'multilabel', 'regression': 'regression'}
+HEADS = ('model', 'concat')  # the classifier heads `hf_classifier_learner` builds
+
+def register_saved_head(
+    path:str|Path, # A saved model folder (or hub name)
+)->bool:
+    "If `path` holds fasthf's concat-pool classifier, register its classes with the Auto classes (fasthf's own code, no remote code run)."
+    try: kind = PretrainedConfig.get_config_dict(path)[0].get('model_type')
+    except (OSError, ValueError): return False  # unreadable: the loader that follows says why
+    if kind == ConcatPoolConfig.model_type: register_concat_pool()
+    return kind == ConcatPoolConfig.model_type
 
 @delegates(hf_learner)
 def hf_classifier_learner(
@@ -64,15 +75,20 @@ def hf_classifier_learner(
     pretrained:bool=True, # Load pretrained weights (a name/folder); `False` starts from random weights
     config_kwargs:dict|None=None, # Extra config overrides (e.g. dropout)
     metrics=None, # Defaults to `default_metrics` for the problem type
+    head:str='model', # 'model': the checkpoint's own head (`AutoModelForSequenceClassification`); 'concat': fastai's concat-pooling head (`fasthf.heads`)
     **kwargs
 )->HFLearner:
     "An `HFLearner` with a sequence-classification head sized and labelled from `dls`; frozen when `pretrained`."
+    if head not in HEADS: raise ValueError(f"head must be one of {', '.join(HEADS)}, not {head!r}")
     kind = problem_type(dls)
     vocab = None if kind == 'regression' else list(dls.vocab)
     n = dls.c if vocab is None else len(vocab)
     cfg = dict(num_labels=n, problem_type=kind)
     if vocab is not None: cfg.update(id2label=dict(enumerate(vocab)), label2id={v: i for i, v in enumerate(vocab)})
     cfg.update(config_kwargs or {})
+    if head == 'concat' and not isinstance(model, torch.nn.Module):
+        register_concat_pool()  # this process's Auto classes (and fasthf's loaders) then read saved concat-pool folders
+        model = concat_pool_model(model, cfg, pretrained=pretrained)
     model = task_model(model, AutoModelForSequenceClassification, cfg, dls.train.tokenizer, pretrained)
     learn = hf_learner(dls, model, metrics=ifnone(metrics, default_metrics(kind)), **kwargs)
     learn.pred_formatter = ClassifierFormatter(vocab, kind)

@@ -13,7 +13,7 @@ import torch
 from safetensors import safe_open
 from transformers import PretrainedConfig
 from safetensors.torch import save_model, load_model
-from fastcore.basics import first, patch
+from fastcore.basics import first, ifnone, patch
 from fastcore.foundation import L
 from fastcore.meta import delegates
 from fastai.learner import Learner, _ConstantFunc
@@ -26,7 +26,7 @@ from fastai.interpret import ClassificationInterpretation
 import fastai.callback.all  # patches `Learner` with `fit_one_cycle`, `fine_tune`, `lr_find`, `to_fp16`… and adds the progress bar
 import fastai.text.learner  # registers fastai's text `plot_top_losses`, which `HFInterpretation` uses
 from .core import HFDataError, HFModel, hf_splitter, check_tokenizer, check_positions, load_hf, ensure_fp32, _block_lists
-from .data import HFTokenize
+from .data import HFTokenize, check_texts_list
 from .files import save_tensors, load_tensors
 
 # %% auto #0
@@ -155,7 +155,7 @@ class HFLearner(Learner):
         bs:int=64, # Batch size
     )->list:
         "Predict many items at once (tokenised in one batched call); one pipeline-like dict per item."
-        items = list(items)
+        items = check_texts_list(items, 'learn.predict_batch(items)', 'learn.predict')
         if not items: return []
         tokenize_tfm(self.dls).encode_all(items)
         dl = self.dls.test_dl(items, bs=bs)
@@ -189,6 +189,18 @@ class HFLearner(Learner):
         rec = getattr(self, 'recorder', None)
         if rec is None or not rec.values: return {}
         return dict(zip(rec.metric_names[2:-1], rec.values[-1][1:]))
+    def fine_tune(self,
+        epochs:int, # Epochs of the whole model, after any frozen epochs
+        lr:float|None=None, # Top learning rate; default the task's
+        freeze_epochs:int|None=None, # Epochs of the new head alone first; default the task's
+        cbs:list|None=None, # More callbacks for every phase
+        **settings # Other settings of the task's recipe, as `fasthf-train` flags
+    ):
+        "The task's default recipe in one call, the one `fasthf-train` runs (`fasthf.tasks.run_recipe`); fastai's without a task."
+        from fasthf.tasks import learner_task, run_recipe  # the task registry imports every task's module, which import this one
+        if learner_task(self) is None:  # a learner of no fasthf task (plain `hf_learner`): fastai's `fine_tune` and its defaults
+            return super().fine_tune(epochs, ifnone(lr, 2e-3), ifnone(freeze_epochs, 1), cbs=cbs, **settings)
+        run_recipe(self, epochs, lr=lr, freeze_epochs=freeze_epochs, cbs=cbs, **settings)
 
 # %% ../nbs/02_learner.ipynb #09239454
 def task_model(

@@ -31,7 +31,7 @@ __all__ = ['SAMPLE_DATA', 'GENERAL_TEXT', 'COMMON_FLAGS', 'SPLIT_FLAGS', 'FINETU
            'BestWeights', 'check_monitor', 'read_config', 'run_lr_find', 'save_run', 'check_out', 'start_out',
            'run_fingerprint', 'check_metrics', 'run_settings', 'found_lr', 'train', 'Predictor', 'model_folder',
            'folder_task', 'load_predictor', 'label_cols', 'valid_texts', 'ClassificationTask', 'LMTask', 'NERTask',
-           'ExtractiveQATask', 'Seq2SeqTask']
+           'ExtractiveQATask', 'Seq2SeqTask', 'learner_task', 'run_recipe']
 
 # %% ../nbs/21_tasks.ipynb #89048f2b
 def flag_name(name:str)->str:
@@ -111,7 +111,7 @@ SPLIT_FLAGS = dict(
     valid_pct=Flag(None, "Random validation fraction when no other split is given (default 0.2)", float, gt=0, lt=1),
 )
 FINETUNE_FLAGS = dict(
-    freeze_epochs=Flag(1, "Epochs training the new head alone first (at 10 x --lr)", min=0),
+    freeze_epochs=Flag(0, "Epochs training the new head alone first (at 10 x --lr); default none: every group trains from the start", min=0),
     encoder=Flag(None, "Start the model's body from this encoder file (encoder.safetensors of an LM run)", str),
 )
 
@@ -343,7 +343,7 @@ def start_out(
 
 def run_fingerprint(s:AttrDict)->dict:
     "What identifies a run for `--resume`: its task, the bytes of its data, its model and the settings that change training."
-    skip = {'out', 'resume', 'checkpoint_every', 'wandb', 'wandb_model', 'push_to_hub', 'config', 'lr_find'}
+    skip = {'out', 'resume', 'checkpoint_every', 'wandb', 'wandb_model', 'push_to_hub', 'config', 'lr_find', 'cache_dir', 'no_cache'}
     fp = {k: (str(v) if isinstance(v, Path) else v) for k, v in s.items() if k not in skip}
     for k in ('data', 'valid', 'encoder'):
         if s.get(k) and Path(s[k]).exists(): fp[k] = data_fingerprint(s[k])
@@ -460,6 +460,7 @@ def model_folder(path:str|Path)->Path:
 def folder_task(path:str|Path)->tuple:
     "`(task, config)` of a saved folder, refusing a folder with no fasthf task or an unknown one in one line."
     path = model_folder(path)
+    register_saved_head(path)  # a classifier with fasthf's concat-pool head: its config class is fasthf's
     try: config = AutoConfig.from_pretrained(path)
     except (OSError, ValueError) as e: raise HFDataError(f"{path/'config.json'} cannot be read: {str(e).splitlines()[0]}") from None
     name = (getattr(config, 'fasthf', None) or {}).get('task')
@@ -483,7 +484,7 @@ def load_predictor(
     return Predictor(task, path, config, fn, ex)
 
 # %% ../nbs/21_tasks.ipynb #cf4b2781
-from .classification import hf_classifier_learner, predict_classifier
+from .classification import HEADS, hf_classifier_learner, predict_classifier, register_saved_head
 
 def label_cols(label_col:str)->str|list:
     "Label column(s): comma-separated names give several columns (multi-label 0/1 columns or several regression targets)."
@@ -502,7 +503,9 @@ class ClassificationTask(Task):
     pipeline_tag, export, auto_cls = 'text-classification', True, AutoModelForSequenceClassification
     flags = dict(text_col=Flag('text', "Text column"),
                  label_col=Flag('label', "Label column; comma-separated columns for multilabel 0/1 columns or several regression targets"),
-                 **SPLIT_FLAGS, max_len=Flag(256, "Maximum length in tokens (longer texts are truncated)", min=2), **FINETUNE_FLAGS)
+                 **SPLIT_FLAGS, max_len=Flag(256, "Maximum length in tokens (longer texts are truncated)", min=2), **FINETUNE_FLAGS,
+                 head=Flag('model', "model: the checkpoint's own classifier head; concat: fastai's ULMFiT concat-pooling head "
+                           "(loads in transformers with trust_remote_code=True)", choices=HEADS))
     data_help = ("a .csv/.tsv/.jsonl/.parquet table with text and label columns, or a folder train/<label>/*.txt and valid/<label>/*.txt; "
                  "default: the shipped toxic-comment sample")
     needs_data = False  # the shipped sample
@@ -518,7 +521,7 @@ class ClassificationTask(Task):
         kw = {} if self.problem_type != 'multi_label_classification' or isinstance(labels, list) else {'label_delim': ' '}
         return HFDataLoaders.from_file(path, tok, valid=s.valid, valid_col=s.valid_col, valid_pct=s.valid_pct, text_col=s.text_col,
                                        label_col=labels, y_block=self.y_block(labels), max_len=s.max_len, bs=s.bs, seed=s.seed, **kw)
-    def learner(self, dls, s): return hf_classifier_learner(dls, s.model, **self.learner_kwargs(s))
+    def learner(self, dls, s): return hf_classifier_learner(dls, s.model, head=s.head, **self.learner_kwargs(s))
     def examples(self, dls, n=5): return valid_texts(dls, n)
     def predict_fn(self, path, config):
         model, tok = AutoModelForSequenceClassification.from_pretrained(path).eval(), AutoTokenizer.from_pretrained(path)
@@ -528,7 +531,7 @@ for _n, _p in (('classification', 'single_label_classification'), ('multilabel',
     register_task(ClassificationTask(_n, _p))
 
 # %% ../nbs/21_tasks.ipynb #81ae8ed0
-from .lm import HFLMDataLoaders, hf_lm_learner, lm_texts, lm_config, train_tokenizer, SIZES
+from .lm import HFLMDataLoaders, hf_lm_learner, lm_dataloaders, lm_documents, check_lm_options, lm_config, train_tokenizer, SIZES
 
 class LMTask(Task):
     "Language modelling: causal (`clm`, the next token) or masked (`mlm`, masked tokens), pretrained or from scratch."
@@ -539,7 +542,13 @@ class LMTask(Task):
                  size=Flag('tiny', "Model size from scratch", choices=tuple(SIZES)),
                  vocab_size=Flag(8000, "Vocabulary size of the tokenizer trained from scratch", min=10),
                  seq_len=Flag(128, "Tokens per language-model block", min=2),
-                 freeze_epochs=Flag(1, "Epochs training the embeddings and LM head alone first (pretrained models)", min=0))
+                 freeze_epochs=Flag(1, "Epochs training the embeddings and LM head alone first (pretrained models)", min=0),
+                 cache_dir=Flag(None, "Folder of the token cache (default $HF_DATASETS_CACHE/fasthf/lm; fasthf.lm.clear_lm_cache empties it)", str),
+                 no_cache=Flag(False, "Tokenise into memory: neither read nor write the token cache"),
+                 stream=Flag(False, "Tokenise --data while training, never holding or caching it: epochs of --steps batches"),
+                 steps=Flag(None, "Training batches per epoch with --stream (default 100)", int, min=1),
+                 shuffle_buffer=Flag(None, "Blocks in the shuffle buffer with --stream (default 1000; 1 keeps the stream's order)", int, min=1),
+                 valid_docs=Flag(None, "Validation documents with --stream: the first of --valid, or of --data (default 500)", int, min=1))
     data_help = "a .txt file (documents separated by blank lines), a folder of .txt files or a table with a text column"
     def __init__(self, name:str, causal:bool):
         store_attr()
@@ -547,15 +556,18 @@ class LMTask(Task):
     def read(self, s):
         super().read(s)
         if s.from_scratch and s.model: raise HFDataError("give --model or --from-scratch, not both")
-        return lm_texts(s.data, text_col=s.text_col), (lm_texts(s.valid, text_col=s.text_col) if s.valid else None)
+        check_lm_options(s.stream, s.steps, s.shuffle_buffer, s.cache_dir)
+        if s.valid_docs is not None and not s.stream: raise HFDataError("--valid-docs is for a streamed corpus: pass --stream or leave it out")
+        return lm_documents(s.data, text_col=s.text_col), None  # read lazily: a tokenizer trained from scratch streams them
     def processor(self, s, data):
         if s.from_scratch: return train_tokenizer(data[0], s.vocab_size, causal=self.causal, max_len=s.seq_len)
         if s.model is None and self.causal: raise HFDataError("--task clm needs --model (a causal LM) or --from-scratch")
         s.model = ifnone(s.model, default_model())
         return AutoTokenizer.from_pretrained(s.model)
     def dataloaders(self, s, tok, data):
-        return HFLMDataLoaders.from_texts(data[0], tok, data[1], valid_pct=ifnone(s.valid_pct, 0.1), seed=s.seed, seq_len=s.seq_len,
-                                          bs=s.bs, mlm=not self.causal, source=str(s.data))
+        return lm_dataloaders(s.data, tok, s.valid, text_col=s.text_col, valid_pct=ifnone(s.valid_pct, 0.1), seed=s.seed, seq_len=s.seq_len,
+                              bs=s.bs, mlm=not self.causal, cache=not s.no_cache, cache_dir=s.cache_dir, stream=s.stream, steps=s.steps,
+                              shuffle_buffer=s.shuffle_buffer, valid_docs=ifnone(s.valid_docs, 500))
     def learner(self, dls, s):
         model = lm_config(dls.tokenizer, causal=self.causal, size=s.size, max_len=s.seq_len) if s.from_scratch else s.model
         return hf_lm_learner(dls, model, **self.learner_kwargs(s))
@@ -581,6 +593,7 @@ WINDOW_FLAGS = dict(**SPLIT_FLAGS, stride=Flag(None, "Tokens shared by consecuti
 class NERTask(Task):
     "Token classification (NER): word tags on first sub-tokens, long sentences in windows, seqeval F1 on whole sentences."
     name, pipeline_tag, auto_cls, metric_order = 'ner', 'token-classification', AutoModelForTokenClassification, ('f1', 'precision', 'recall')
+    lr = 1e-3  # CoNLL validation, 500 sentences, 2 epochs (bench/recipes.py): entity F1 0.45 at 3e-4, 0.54 at 5e-4, 0.61 at 1e-3, 0.62 at 2e-3
     flags = dict(tokens_col=Flag('tokens', "Word-list column of a table (.jsonl/.parquet)"), tags_col=Flag('tags', "Tag-list column of a table"),
                  max_len=Flag(256, "Tokens per window (longer sentences continue in further windows)", min=2), **WINDOW_FLAGS)
     data_help = "a CoNLL file, or a .jsonl/.parquet table with word-list and tag-list columns"
@@ -604,6 +617,7 @@ class ExtractiveQATask(Task):
     "Extractive QA: answer spans in windows of the context, SQuAD exact match and F1 on whole questions."
     name, pipeline_tag, auto_cls = 'qa', 'question-answering', AutoModelForQuestionAnswering
     metric_order = ('exact_match', 'f1', 'has_ans_f1', 'no_ans_f1')
+    lr = 3e-4  # SQuAD validation questions: F1 54.3 at 3e-4, every group from the start (bench/qa_unfrozen.py)
     flags = dict(max_len=Flag(None, "Tokens per window, question + context (default 384)", int, min=2), **WINDOW_FLAGS)
     data_help = "SQuAD JSON (nested, v1.1 or v2.0) or JSON lines with question, context and answers"
     def dataloaders(self, s, tok, data=None):
@@ -676,3 +690,27 @@ class Seq2SeqTask(Task):
         return lambda items, bs=32, names=None, **kw: predict_seq2seq(path, items, bs, names=names, **kw)
 
 register_task(Seq2SeqTask('summarization')); register_task(Seq2SeqTask('translation'));
+
+# %% ../nbs/21_tasks.ipynb #28b5dc4f
+from .learner import HFLearner
+
+# %% ../nbs/21_tasks.ipynb #3f54491c
+def learner_task(learn)->Task|None:
+    "The registered task `learn` was built for (its `task_name`, or the name of its data's task); `None` if none."
+    name = learn.task_name or getattr(getattr(learn.dls, 'task', None), 'name', None) or getattr(learn, 'task', None)
+    return TASKS.get(name) if isinstance(name, str) else None
+
+def run_recipe(
+    learn, # A learner built by a fasthf `*_learner` factory
+    epochs:int, # Epochs of the whole model, after any frozen epochs
+    lr:float|None=None, # Top learning rate; default the task's
+    freeze_epochs:int|None=None, # Epochs of the new head (or a warm start's new parts) alone first; default the task's
+    cbs:list|None=None, # More callbacks for every phase
+    **settings # Other settings of the task's recipe, as `fasthf-train` flags (e.g. `from_scratch=True` for an LM)
+):
+    "The task's default recipe, the one `fasthf-train` runs (`Task.phases`, each phase a `fit_one_cycle`): `HFLearner.fine_tune`."
+    task = learner_task(learn)
+    if task is None: raise HFDataError("this learner was not built for a fasthf task: build it with a `*_learner` factory, or call fit_one_cycle")
+    s = task_settings(task, dict(epochs=epochs, lr=lr, freeze_epochs=freeze_epochs, **settings))
+    s.warm = bool(getattr(learn.hf_model, 'fasthf_new', None))  # a warm-started encoder-decoder marks its new parameters
+    fit_phases(learn, task.phases(s), cbs=cbs)

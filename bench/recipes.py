@@ -1,0 +1,194 @@
+"""fasthf's default recipe vs the HF Trainer's defaults, side by side, on each task's validation split.
+
+    python bench/recipes.py [--tasks imdb,toxic,ner,qa] [--seeds 0,1,2] [--epochs 2] [--n-train N] [--n-valid N]
+                            [--threads N] [--fasthf-flags '{"lr": 3e-4}']
+
+Both ways get the same model (all-MiniLM-L6-v2), data, epochs, maximum length, batch size (16) and seed. fasthf runs
+exactly what `fasthf-train --task T --data train --valid valid --epochs E --seed S` runs (its defaults: recipe, learning
+rate, head, optimizer); the Trainer runs with its own defaults (AdamW at 5e-5, linear decay, no warm-up, no weight decay)
+and the HF course's pre-processing (`datasets.map`, dynamic padding by the task's collator). Every score is computed on
+the validation split (never a test split) by the same scorer for both ways. Prints one JSON line per run, then a
+markdown table: the mean over seeds ± the standard deviation (the seed spread).
+"""
+import argparse, json, os, statistics, tempfile, time, warnings
+from pathlib import Path
+import numpy as np, pandas as pd, torch
+from transformers import (AutoModelForQuestionAnswering, AutoModelForSequenceClassification, AutoModelForTokenClassification,
+                          AutoTokenizer, DataCollatorForTokenClassification, DataCollatorWithPadding, Trainer, TrainingArguments,
+                          set_seed)
+import datasets
+from seqeval.metrics import f1_score
+from fasthf.external import get_data
+from fasthf.tasks import default_model
+from fasthf.cli import fasthf_train
+from fasthf.ner import read_conll
+from fasthf.qa import QADataLoaders, read_squad
+
+TOXIC = ['toxic', 'severe_toxic', 'obscene', 'threat', 'insult', 'identity_hate']
+# task → (fasthf task, the metric both ways report, max length, default train/valid rows)
+TASKS = {'imdb': ('classification', 'accuracy', 128, 800, 200), 'toxic': ('multilabel', 'f1_micro', 128, 1000, 500),
+         'ner': ('ner', 'f1', 128, 2000, 500), 'qa': ('qa', 'f1', 256, 600, 300)}
+
+def write_data(task, d:Path, n_train, n_valid)->tuple:
+    "The task's train and validation files (the first rows of the shared splits), written under `d`; fasthf-train flags."
+    if task == 'imdb':
+        df = pd.read_csv(get_data('imdb_sample')/'texts.csv')
+        df[~df.is_valid][['text', 'label']][:n_train].to_csv(d/'train.csv', index=False)
+        df[df.is_valid][['text', 'label']][:n_valid].to_csv(d/'valid.csv', index=False)
+        return d/'train.csv', d/'valid.csv', {}
+    if task == 'toxic':
+        src = get_data('toxic_comments_multilabel')
+        pd.read_csv(src/'train_sample.csv')[['comment_text'] + TOXIC][:n_train].to_csv(d/'train.csv', index=False)
+        pd.read_csv(src/'val_sample.csv')[['comment_text'] + TOXIC][:n_valid].to_csv(d/'valid.csv', index=False)
+        return d/'train.csv', d/'valid.csv', {'text_col': 'comment_text', 'label_col': ','.join(TOXIC)}
+    if task == 'ner':
+        src = get_data('conll2003_en')
+        for f, n in (('train.txt', n_train), ('valid.txt', n_valid)):
+            sents = (src/f).read_text().strip().split('\n\n')[:n]
+            (d/f).write_text('\n\n'.join(sents) + '\n')
+        return d/'train.txt', d/'valid.txt', {}
+    src = get_data('squad_v1.1')
+    for f, n in (('train.jsonl', n_train), ('validation.jsonl', n_valid)):
+        (d/f).write_text(''.join((src/f).read_text().splitlines(keepends=True)[:n]))
+    return d/'train.jsonl', d/'validation.jsonl', {}
+
+def run_fasthf(task, trn, val, flags, a, seed, max_len, metric, extra)->dict:
+    "`fasthf-train` with its defaults; the validation score from its metrics.json."
+    out = Path(tempfile.mkdtemp())/'out'
+    t0 = time.perf_counter()
+    fasthf_train(task=TASKS[task][0], data=str(trn), valid=str(val), model=a.model, out=str(out), epochs=a.epochs, seed=seed,
+                 bs=a.bs, max_len=max_len, **flags, **extra)
+    m = json.loads((out/'metrics.json').read_text())
+    return {'score': float(m[metric]), 'seconds': round(time.perf_counter() - t0, 1)}
+
+def trainer_args(a, seed)->TrainingArguments:
+    "The Trainer's defaults, with the shared epochs, batch size and seed."
+    return TrainingArguments(output_dir=tempfile.mkdtemp(), num_train_epochs=a.epochs, per_device_train_batch_size=a.bs,
+                             per_device_eval_batch_size=64, save_strategy='no', report_to=[], use_cpu=True, seed=seed,
+                             disable_tqdm=True, logging_strategy='no')
+
+def trainer_classify(task, trn, val, a, seed, max_len, tok)->float:
+    "Trainer on a sequence classifier (single-label accuracy, multi-label micro F1 at 0.5)."
+    multi = task == 'toxic'
+    tdf, vdf = pd.read_csv(trn), pd.read_csv(val)
+    if multi: tcol, vocab = 'comment_text', TOXIC
+    else: tcol, vocab = 'text', sorted(tdf.label.unique())
+    def enc(df):
+        ys = df[TOXIC].astype('float32').values.tolist() if multi else [vocab.index(l) for l in df.label]
+        ds = datasets.Dataset.from_dict({'text': df[tcol].tolist(), 'labels': ys})
+        return ds.map(lambda b: tok(b['text'], truncation=True, max_length=max_len), batched=True, remove_columns=['text'])
+    set_seed(seed)
+    model = AutoModelForSequenceClassification.from_pretrained(a.model, num_labels=len(vocab),
+                problem_type='multi_label_classification' if multi else 'single_label_classification')
+    tr = Trainer(model=model, args=trainer_args(a, seed), train_dataset=enc(tdf), data_collator=DataCollatorWithPadding(tok))
+    tr.train()
+    out = tr.predict(enc(vdf))
+    if not multi: return float((out.predictions.argmax(-1) == out.label_ids).mean())
+    p, y = out.predictions > 0, out.label_ids > 0.5  # logit > 0: probability > 0.5
+    tp = (p & y).sum(); return float(2 * tp / max(p.sum() + y.sum(), 1))
+
+def trainer_ner(trn, val, a, seed, max_len, tok)->float:
+    "Trainer on a token classifier: labels on first sub-tokens (the HF course), seqeval entity F1."
+    tdf, vdf = read_conll(trn), read_conll(val)
+    labels = sorted({t for ts in tdf.tags for t in ts})
+    def align(b):
+        enc = tok(b['tokens'], is_split_into_words=True, truncation=True, max_length=max_len)
+        enc['labels'] = []
+        for i, tags in enumerate(b['tags']):
+            prev, row = None, []
+            for w in enc.word_ids(i):
+                row.append(-100 if w is None or w == prev else labels.index(tags[w]) if tags[w] in labels else 0); prev = w
+            enc['labels'].append(row)
+        return enc
+    to_ds = lambda d: datasets.Dataset.from_dict({'tokens': list(d.tokens), 'tags': list(d.tags)}).map(align, batched=True, remove_columns=['tokens', 'tags'])
+    set_seed(seed)
+    model = AutoModelForTokenClassification.from_pretrained(a.model, num_labels=len(labels))
+    tr = Trainer(model=model, args=trainer_args(a, seed), train_dataset=to_ds(tdf), data_collator=DataCollatorForTokenClassification(tok))
+    tr.train()
+    out = tr.predict(to_ds(vdf))
+    pred = out.predictions.argmax(-1)
+    y_true = [[labels[l] for l in row if l != -100] for row in out.label_ids]
+    y_pred = [[labels[q] for q, l in zip(prow, row) if l != -100] for prow, row in zip(pred, out.label_ids)]
+    return float(f1_score(y_true, y_pred, zero_division=0))
+
+def trainer_qa(trn, val, a, seed, max_len, tok)->float:
+    "Trainer on extractive QA: the same windows as fasthf (run_qa's pre-processing), scored by fasthf's SQuAD post-processing."
+    dls = QADataLoaders.from_squad(trn, tok, valid=val, max_len=max_len, bs=a.bs, seed=seed)
+    stride = dls.task.stride
+    def prepare(b):
+        enc = tok([q.lstrip() for q in b['question']], b['context'], truncation='only_second', max_length=max_len, stride=stride,
+                  return_overflowing_tokens=True, return_offsets_mapping=True)
+        enc['start_positions'], enc['end_positions'] = [], []
+        for j, k in enumerate(enc.pop('overflow_to_sample_mapping')):
+            offs, seq, ids = enc['offset_mapping'][j], enc.sequence_ids(j), enc['input_ids'][j]
+            cls = ids.index(tok.cls_token_id)
+            ans = b['answers'][k]; sc = ans['answer_start'][0]; ec = sc + len(ans['text'][0])
+            lo = seq.index(1); hi = len(seq) - 1 - seq[::-1].index(1)
+            if not (offs[lo][0] <= sc and offs[hi][1] >= ec): s = e = cls
+            else:
+                s, e = lo, hi
+                while s <= hi and offs[s][0] <= sc: s += 1
+                while e >= lo and offs[e][1] >= ec: e -= 1
+                s, e = s - 1, e + 1
+            enc['start_positions'].append(s); enc['end_positions'].append(e)
+        enc.pop('offset_mapping')
+        return enc
+    def to_ds(p):
+        d = read_squad(p)
+        ds = datasets.Dataset.from_dict({'question': list(d.question), 'context': list(d.context), 'answers': list(d.answers)})
+        return ds.map(prepare, batched=True, remove_columns=['question', 'context', 'answers'])
+    htrain, hvalid = to_ds(trn), to_ds(val)
+    set_seed(seed)
+    model = AutoModelForQuestionAnswering.from_pretrained(a.model)
+    tr = Trainer(model=model, args=trainer_args(a, seed), train_dataset=htrain, data_collator=DataCollatorWithPadding(tok))
+    tr.train()
+    sl, el = tr.predict(hvalid).predictions
+    valid_dl = dls.valid.new(shuffle=False)
+    outs = {i: (sl[i][:len(hvalid[i]['input_ids'])], el[i][:len(hvalid[i]['input_ids'])]) for i in range(len(hvalid))}
+    return float(dls.task.score(dls.task.postprocess(outs, valid_dl), valid_dl.examples)['f1'])
+
+def run_trainer(task, trn, val, a, seed, max_len)->dict:
+    "The Trainer's way for `task`: its score on the validation split and its wall time."
+    tok, t0 = AutoTokenizer.from_pretrained(a.model), time.perf_counter()
+    if task in ('imdb', 'toxic'): score = trainer_classify(task, trn, val, a, seed, max_len, tok)
+    elif task == 'ner': score = trainer_ner(trn, val, a, seed, max_len, tok)
+    else: score = trainer_qa(trn, val, a, seed, max_len, tok)
+    return {'score': score, 'seconds': round(time.perf_counter() - t0, 1)}
+
+def table(rows)->str:
+    "Markdown: mean ± seed spread (standard deviation) per task and way."
+    lines = ['| task (metric, train/valid rows) | fasthf defaults | HF Trainer defaults | seeds |', '|---|---|---|---|']
+    for task in dict.fromkeys(r['task'] for r in rows):
+        cell = lambda w: [r['score'] for r in rows if r['task'] == task and r['way'] == w]
+        fmt = lambda v: f"{statistics.mean(v):.4f} ± {statistics.stdev(v) if len(v) > 1 else 0:.4f}" if v else '-'
+        r0 = next(r for r in rows if r['task'] == task)
+        lines.append(f"| {task} ({r0['metric']}, {r0['rows']}) | {fmt(cell('fasthf'))} | {fmt(cell('trainer'))} | {len(cell('fasthf'))} |")
+    return '\n'.join(lines)
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--tasks', default=','.join(TASKS)); p.add_argument('--seeds', default='0,1,2')
+    p.add_argument('--ways', default='fasthf,trainer'); p.add_argument('--epochs', type=int, default=2)
+    p.add_argument('--bs', type=int, default=16); p.add_argument('--model', default=default_model())
+    p.add_argument('--n-train', type=int, default=None, help="training rows (default per task)")
+    p.add_argument('--n-valid', type=int, default=None, help="validation rows (default per task)")
+    p.add_argument('--threads', type=int, default=0, help="torch threads (0: torch's default)")
+    p.add_argument('--fasthf-flags', default='{}', help="extra fasthf-train flags as JSON (to compare recipes)")
+    a = p.parse_args()
+    if a.threads: torch.set_num_threads(a.threads)
+    warnings.filterwarnings('ignore')
+    rows = []
+    for task in a.tasks.split(','):
+        _, metric, max_len, n_trn, n_val = TASKS[task]
+        d = Path(tempfile.mkdtemp())
+        trn, val, extra = write_data(task, d, a.n_train or n_trn, a.n_valid or n_val)
+        for seed in map(int, a.seeds.split(',')):
+            for way in a.ways.split(','):
+                r = (run_fasthf(task, trn, val, json.loads(a.fasthf_flags), a, seed, max_len, metric, extra) if way == 'fasthf'
+                     else run_trainer(task, trn, val, a, seed, max_len))
+                rows.append({'task': task, 'way': way, 'seed': seed, 'metric': metric, 'epochs': a.epochs,
+                             'rows': f"{a.n_train or n_trn}/{a.n_valid or n_val}", **r})
+                print(json.dumps(rows[-1]), flush=True)
+    print(table(rows))
+
+if __name__ == '__main__': main()
