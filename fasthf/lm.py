@@ -30,7 +30,7 @@ from transformers import (AutoConfig, AutoModelForCausalLM, AutoModelForMaskedLM
 from transformers.loss.loss_utils import ForCausalLMLoss, ForMaskedLMLoss
 from . import __version__
 from .core import hf_splitter, load_hf
-from .data import HFDataError, HFTokenize, check_columns, check_frame, check_path, check_texts_list, df_items, show_rows, valid_mask, _read_text, _text_key, read_table
+from .data import HFDataError, HFTokenize, check_columns, check_frame, check_path, check_texts_list, is_blank, df_items, show_rows, valid_mask, _read_text, _text_key, read_table
 from .learner import HFLearner, hf_learner
 
 # %% auto #0
@@ -436,15 +436,21 @@ def iter_documents(
     "The documents of a text file, read line by line (the file is never held whole): what `split_documents` gives."
     path = Path(path)
     if sep != '\n\n': yield from split_documents(_read_text(path), sep); return
+    def doc(buf, n, ln):
+        d = ''.join(buf).strip()
+        if d and is_blank(d):
+            raise HFDataError(f"empty text at document {n} (line {ln}) of {path}: {d[:40]!r} (only invisible characters: whitespace, format or control)")
+        return d
     try:
         with open(path, encoding='utf-8', newline=None) as f:
-            buf = []
-            for line in f:
+            buf, n, start = [], 0, 1
+            for i, line in enumerate(f, 1):
                 if line.isspace():  # a blank line, or one of spaces (WikiText's `.tokens` files)
-                    if (d := ''.join(buf).strip()): yield d
-                    buf = []
-                else: buf.append(line)
-            if (d := ''.join(buf).strip()): yield d
+                    if buf: n += 1; d = doc(buf, n, start); buf = []; yield d
+                else:
+                    if not buf: start = i
+                    buf.append(line)
+            if buf and (d := doc(buf, n + 1, start)): yield d
     except UnicodeDecodeError: _read_text(path); raise  # `_read_text` raises the one-line error naming the line and byte
 
 def lm_documents(

@@ -239,7 +239,7 @@ def invisible_case(task, tmp_path, shared):
                 f"empty text at row 3 (column 'source') of {tmp_path/'z.csv'}: {ZW!r} (only invisible")
     if task == 'clm':
         (tmp_path/'z.txt').write_text(f"first document here\n\n{ZW}\n\nthird document\n")
-        return dict(task='clm', data=str(tmp_path/'z.txt'), from_scratch=True, model=None), f"empty text at row 1 (column 'text') of {tmp_path/'z.txt'}: {ZW!r} (only invisible"
+        return dict(task='clm', data=str(tmp_path/'z.txt'), from_scratch=True, model=None), f"empty text at document 2 (line 3) of {tmp_path/'z.txt'}: {ZW!r} (only invisible"
     d = pd.DataFrame({'text': ['ok text', 'more', ZW, 'fine'] * 5, 'label': ['a', 'b'] * 10}); write(d, tmp_path/'z.csv')
     return dict(task=task, data=str(tmp_path/'z.csv')), f"empty text at row 2 (column 'text') of {tmp_path/'z.csv'}: {ZW!r} (only invisible"
 
