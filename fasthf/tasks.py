@@ -505,7 +505,9 @@ class ClassificationTask(Task):
                  label_col=Flag('label', "Label column; comma-separated columns for multilabel 0/1 columns or several regression targets"),
                  **SPLIT_FLAGS, max_len=Flag(256, "Maximum length in tokens (longer texts are truncated)", min=2), **FINETUNE_FLAGS,
                  head=Flag('model', "model: the checkpoint's own classifier head; concat: fastai's ULMFiT concat-pooling head "
-                           "(loads in transformers with trust_remote_code=True)", choices=HEADS))
+                           "(loads in transformers with trust_remote_code=True)", choices=HEADS),
+                 cache_dir=Flag(None, "Keep the tokenised texts in this folder (Arrow, memory-mapped; 'default': $HF_DATASETS_CACHE/fasthf/tokens): "
+                                "a later run on the same texts, tokenizer and --max-len tokenises nothing; fasthf.data.clear_token_cache empties it", str))
     data_help = ("a .csv/.tsv/.jsonl/.parquet table with text and label columns, or a folder train/<label>/*.txt and valid/<label>/*.txt; "
                  "default: the shipped toxic-comment sample")
     needs_data = False  # the shipped sample
@@ -516,11 +518,12 @@ class ClassificationTask(Task):
         return None  # multi-label: one column of separated labels, or several 0/1 columns, read from the data
     def dataloaders(self, s, tok, data=None):
         path = Path(s.data) if s.data else SAMPLE_DATA
-        if path.is_dir(): return HFDataLoaders.from_folder(path, tok, valid_pct=s.valid_pct, max_len=s.max_len, bs=s.bs, seed=s.seed)
+        cache = {'cache_dir': True if s.cache_dir == 'default' else s.cache_dir} if s.cache_dir else {}
+        if path.is_dir(): return HFDataLoaders.from_folder(path, tok, valid_pct=s.valid_pct, max_len=s.max_len, bs=s.bs, seed=s.seed, **cache)
         labels = label_cols(s.label_col)
         kw = {} if self.problem_type != 'multi_label_classification' or isinstance(labels, list) else {'label_delim': ' '}
         return HFDataLoaders.from_file(path, tok, valid=s.valid, valid_col=s.valid_col, valid_pct=s.valid_pct, text_col=s.text_col,
-                                       label_col=labels, y_block=self.y_block(labels), max_len=s.max_len, bs=s.bs, seed=s.seed, **kw)
+                                       label_col=labels, y_block=self.y_block(labels), max_len=s.max_len, bs=s.bs, seed=s.seed, **kw, **cache)
     def learner(self, dls, s): return hf_classifier_learner(dls, s.model, head=s.head, **self.learner_kwargs(s))
     def examples(self, dls, n=5): return valid_texts(dls, n)
     def predict_fn(self, path, config):
