@@ -7,6 +7,7 @@ Docs: https://fasthf.github.io/fasthf/heads.html.md"""
 # %% ../nbs/23_heads.ipynb #5983eeb9
 from __future__ import annotations
 import copy, inspect, math
+from typing import Literal  # named by the annotations of the `__init__` transformers generates for configs: `show_doc` resolves them here
 import torch
 from torch import nn
 import torch.nn.functional as F
