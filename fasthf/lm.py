@@ -801,11 +801,13 @@ def check_lm_options(
     steps:int|None=None, # Batches per epoch of a stream
     shuffle_buffer:int|None=None, # Blocks in a stream's shuffle buffer
     cache_dir:str|Path|None=None, # Token cache folder (files tokenised ahead only)
+    valid_docs:int|None=None, # Validation documents of a stream
 ):
-    "Raise one line when an option is given that does nothing: `steps`/`shuffle_buffer` without `stream`, `cache_dir` with it."
+    "Raise one line when an option is given that does nothing: `steps`/`shuffle_buffer`/`valid_docs` without `stream`, `cache_dir` with it."
     if stream and cache_dir is not None: raise HFDataError("a streamed corpus is not cached: leave out cache_dir (--cache-dir) with stream=True (--stream)")
     if not stream and (steps is not None or shuffle_buffer is not None):
         raise HFDataError("steps and shuffle_buffer (--steps, --shuffle-buffer) are for a streamed corpus: pass stream=True (--stream) or leave them out")
+    if not stream and valid_docs is not None: raise HFDataError("--valid-docs is for a streamed corpus: pass --stream or leave it out")
 
 def lm_dataloaders(
     data:str|Path, # Training corpus: a `.txt` file (documents at blank lines), a folder of `.txt` files (one document each), or a .csv/.tsv/.jsonl/.parquet table

@@ -559,8 +559,7 @@ class LMTask(Task):
     def read(self, s):
         super().read(s)
         if s.from_scratch and s.model: raise HFDataError("give --model or --from-scratch, not both")
-        check_lm_options(s.stream, s.steps, s.shuffle_buffer, s.cache_dir)
-        if s.valid_docs is not None and not s.stream: raise HFDataError("--valid-docs is for a streamed corpus: pass --stream or leave it out")
+        check_lm_options(s.stream, s.steps, s.shuffle_buffer, s.cache_dir, s.valid_docs)
         return lm_documents(s.data, text_col=s.text_col), None  # read lazily: a tokenizer trained from scratch streams them
     def processor(self, s, data):
         if s.from_scratch: return train_tokenizer(data[0], s.vocab_size, causal=self.causal, max_len=s.seq_len)
