@@ -172,15 +172,7 @@ def snapshot(d:Path)->dict:
     "Every file under `d` with its bytes (to show a failed run changed nothing)."
     return {str(p.relative_to(d)): p.read_bytes() for p in sorted(Path(d).rglob('*')) if p.is_file()}
 
-def cli_error(capsys, f, **flags)->str:
-    "The one-line error of console-script function `f` (exit code 2), without its `prog: error: ` prefix."
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as e: f(**flags)
-    assert e.value.code == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    prog = f.__name__.replace('_', '-') + ': error: '
-    assert err and err[-1].startswith(prog), err[-5:]
-    return err[-1][len(prog):]
+from test_bad_inputs import error as cli_error  # the one-line error (exit 2) of a console-script function, without its prefix
 
 @pytest.fixture(scope='module')
 def trained(tmp_path_factory, tiny_model, small_csv):
