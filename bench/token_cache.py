@@ -12,11 +12,12 @@ the RSS after imports, in MB).
 """
 import argparse, json, os, resource, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
+from fasthf.external import DataRoot
 
 def texts_df(rows:int):
     "IMDb reviews repeated to `rows` rows, each copy with its own suffix (every text distinct); 20% validation."
     import pandas as pd
-    src = pd.read_csv(Path(os.environ.get('FASTHF_DATA', Path(__file__).resolve().parents[2]/'shared'/'data'))/'imdb_sample'/'texts.csv')
+    src = pd.read_csv(DataRoot()/'imdb_sample'/'texts.csv')
     df = pd.concat([src.assign(text=src.text + f' ({i})') for i in range(-(-rows // len(src)))], ignore_index=True).iloc[:rows]
     return df.assign(is_valid=[i % 5 == 0 for i in range(len(df))])
 

@@ -14,8 +14,9 @@ from pathlib import Path
 import pandas as pd
 from transformers import AutoTokenizer
 from fasthf.data import HFDataLoaders, HFTokenize, clear_token_cache
+from fasthf.external import DataRoot
 
-DATA = Path(__file__).resolve().parents[2]/'shared'/'data'
+DATA = DataRoot()
 
 def timed(f, repeat, before=None):
     "Median seconds of `repeat` calls of `f` (each after `before()`), and the last result."

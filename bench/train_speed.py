@@ -22,8 +22,9 @@ from fastai.callback.core import Callback
 from fasthf.data import HFDataLoaders
 from fasthf.classification import hf_classifier_learner
 from fasthf.learner import adamw
+from fasthf.external import DataRoot
 
-DATA = Path(__file__).resolve().parents[2]/'shared'/'data'
+DATA = DataRoot()
 PEAK_TFLOPS = {'H100': 989e12, 'H200': 989e12, 'A100': 312e12}  # dense bf16 tensor-core peaks
 
 def minilm_path():

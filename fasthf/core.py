@@ -14,7 +14,7 @@ from transformers import AutoConfig, AutoTokenizer, AutoModelForSequenceClassifi
 
 # %% auto #0
 __all__ = ['HFDataError', 'check_tokenizer', 'check_positions', 'load_hf', 'ensure_fp32', 'model_input_names', 'HFModel',
-           'hf_blocks', 'hf_splitter']
+           'block_lists', 'hf_blocks', 'hf_splitter']
 
 # %% ../nbs/00_core.ipynb #8023fa3f
 class HFDataError(ValueError):
@@ -106,7 +106,9 @@ class HFModel(nn.Module):
         return out[self.outputs] if isinstance(self.outputs, str) else tuple(out[o] for o in self.outputs)
 
 # %% ../nbs/00_core.ipynb #5551d699
-def _block_lists(module:nn.Module)->list:
+def block_lists(
+    module:nn.Module, # The model, or a part of it
+)->list:
     "The outermost `nn.ModuleList`s of same-class, parameterised modules under `module`, in registration order."
     res = []
     def walk(m):
@@ -123,7 +125,7 @@ def hf_blocks(
 )->list: # The blocks, in registration order
     "The transformer blocks of `model`'s base model: the elements of its outermost lists of same-class modules."
     hf = getattr(model, 'hf_model', model)
-    return [b for lst in _block_lists(getattr(hf, 'base_model', hf)) for b in lst]
+    return [b for lst in block_lists(getattr(hf, 'base_model', hf)) for b in lst]
 
 def hf_splitter(
     model:nn.Module # An `HFModel` or a `transformers` model

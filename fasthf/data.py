@@ -31,10 +31,11 @@ import pyarrow as pa
 
 # %% auto #0
 __all__ = ['TABLE_SUFFIXES', 'check_columns', 'check_texts', 'valid_mask', 'DFRow', 'df_items', 'check_valid_file', 'row_names',
-           'check_frame', 'check_path', 'check_texts_list', 'token_cache_dir', 'clear_token_cache', 'is_blank',
-           'tokenizer_state', 'TokenTable', 'TokenCache', 'HFTokenize', 'hf_len', 'TensorHFText', 'show_results',
-           'HFSortedDL', 'HFTextBlock', 'show_rows', 'padding_ratio', 'split_labels', 'LabelReader', 'check_spellings',
-           'check_numbers', 'check_labels', 'read_table', 'class_name', 'HFDataLoaders']
+           'check_frame', 'check_path', 'check_texts_list', 'token_cache_dir', 'clear_token_cache', 'resolve_max_len',
+           'is_blank', 'text_key', 'tokenizer_state', 'TokenTable', 'TokenCache', 'apply_each', 'HFTokenize', 'hf_len',
+           'TensorHFText', 'show_results', 'HFSortedDL', 'HFTextBlock', 'show_rows', 'padding_ratio', 'split_labels',
+           'LabelReader', 'check_spellings', 'check_numbers', 'check_labels', 'read_text_file', 'read_table',
+           'class_name', 'HFDataLoaders']
 
 # %% ../nbs/01_data.ipynb #ec4b59ca
 from . import __version__
@@ -62,7 +63,7 @@ def check_texts(
 ):
     "Raise `HFDataError` naming the row, column and source of the first missing, empty or non-string text."
     for c in L(cols):
-        for i, t in df[c].items(): _text_key(t, f"row {i} (column '{c}') of {source}")
+        for i, t in df[c].items(): text_key(t, f"row {i} (column '{c}') of {source}")
 
 _TRUE, _FALSE = ('true', 'yes', 'y', 't', '1', '1.0'), ('false', 'no', 'n', 'f', '0', '0.0')
 
@@ -182,7 +183,10 @@ def clear_token_cache(
     for f in fs: f.unlink(missing_ok=True)
     return len(fs)
 
-def _max_len(tokenizer, max_len):
+def resolve_max_len(
+    tokenizer, # A HF tokenizer
+    max_len:int|None, # The length asked for; `None`: the tokenizer's
+)->int:
     "`max_len`, or the tokenizer's `model_max_length` when it is a real limit."
     if max_len is not None: return int(max_len)
     ml = getattr(tokenizer, 'model_max_length', None)
@@ -196,7 +200,10 @@ def is_blank(
     "Whether `s` is nothing but whitespace and format/control characters (zero-width spaces, BOMs, NULs...) once NFKC-normalised."
     return all(c.isspace() or unicodedata.category(c) in ('Cc', 'Cf') for c in unicodedata.normalize('NFKC', s))
 
-def _text_key(o, where='input'):
+def text_key(
+    o, # A text, or a pair of texts
+    where:str='input', # How an error names it
+):
     "Check `o` is a non-empty text or pair of texts; return the cache key."
     if isinstance(o, str):
         s = o.strip()
@@ -206,7 +213,7 @@ def _text_key(o, where='input'):
             raise HFDataError(f"empty text at {where}: {o!r} (only invisible characters: whitespace, format or control)")
         return o
     if isinstance(o, (tuple, list)) and len(o) == 2:
-        return (_text_key(o[0], where), _text_key(o[1], where))
+        return (text_key(o[0], where), text_key(o[1], where))
     if o is None or o is pd.NA or (isinstance(o, float) and np.isnan(o)): raise HFDataError(f"text at {where} is missing ({o!r})")
     raise HFDataError(f"text at {where} is {o!r} ({type(o).__name__}); expected a string or a pair of strings")
 
@@ -221,7 +228,7 @@ def tokenizer_state(
     if bt is not None:
         st = json.loads(bt.to_str())
         for k in ('truncation', 'padding'): st.pop(k, None)  # left by the last call, not part of the tokenizer
-        h.update(json.dumps(st, sort_keys=True).encode())
+        h.update(json.dumps(st).encode())  # the serialiser's key order is fixed; sorting a vocabulary's keys cost a tenth of a second
     else: h.update(repr(sorted(tokenizer.get_vocab().items())).encode())
     kw = sorted((k, repr(v)) for k, v in getattr(tokenizer, 'init_kwargs', {}).items() if k not in _WHERE and not k.endswith('_file'))
     live = [repr(getattr(tokenizer, a, None)) for a in ('truncation_side', 'src_lang', 'tgt_lang', 'model_input_names', 'special_tokens_map')]
@@ -257,17 +264,20 @@ def _map_batch(batch:dict, tokenizer=None, settings=None)->pa.Table:
 class TokenTable:
     "Token ids of distinct texts, looked up by text: NumPy views of a (memory-mapped) Arrow table's columns, one row per text."
     def __init__(self,
-        data, # A `datasets.Dataset` of int32 list columns (`input_ids`, ...), row `i` for `keys[i]`
+        data, # A `pyarrow.Table` (or `datasets.Dataset`) of int32 list columns (`input_ids`, ...), row `i` for `keys[i]`
         keys:list, # The texts (or pairs), in row order
         path:Path|None=None, # Its Arrow file, when read from the disk cache
     ):
         store_attr()
         self.rows, self.cols = {k: i for i, k in enumerate(keys)}, {}
-        for n in data.column_names:
-            a = data.data.table.column(n).combine_chunks()  # the cache's files hold one chunk: no copy
+        tbl = getattr(getattr(data, 'data', data), 'table', getattr(data, 'data', data))  # a `Dataset` wraps its table
+        for n in tbl.column_names:
+            a = tbl.column(n).combine_chunks()  # the cache's files hold one chunk: no copy
             self.cols[n] = (a.offsets.to_numpy(), a.values.to_numpy())
+        self.lens = np.diff(self.cols['input_ids'][0]) if 'input_ids' in self.cols else None
     def __len__(self): return len(self.rows)
     def __contains__(self, k): return k in self.rows
+    def n_tokens(self, k)->int: return int(self.lens[self.rows[k]])
     def __getitem__(self, k)->dict:
         i = self.rows[k]
         return {n: v[o[i]:o[i + 1]].astype(np.int64) for n, (o, v) in self.cols.items()}
@@ -303,18 +313,18 @@ class TokenCache:
 
 # %% ../nbs/01_data.ipynb #8622e438
 def _read_cached(meta_path:Path, n:int, verify:bool=True):
-    "The `Dataset` a sidecar describes, memory-mapped, after checking size (and checksum) and rows; `ValueError` says what is wrong."
-    from datasets import Dataset
+    "The Arrow table a sidecar describes, memory-mapped, after checking size (and checksum) and rows; `ValueError` says what is wrong."
     try: meta = json.loads(meta_path.read_text())
     except (OSError, ValueError) as e: raise ValueError(f"unreadable sidecar ({e})") from None
     f = meta_path.with_suffix('.arrow')
     if not f.is_file(): raise ValueError(f"{f.name} is missing")
     if f.stat().st_size != meta['size']: raise ValueError(f"{f.name} has {f.stat().st_size} bytes, the sidecar says {meta['size']} (truncated?)")
     if verify and _digest(f) != meta['blake2b']: raise ValueError(f"{f.name}'s checksum differs from the sidecar's (corrupt)")
-    try: ds = Dataset.from_file(str(f))
+    # memory-mapped as `datasets.Dataset.from_file` reads it, without importing `datasets` (half a second of a cached build)
+    try: tbl = pa.ipc.open_stream(pa.memory_map(str(f))).read_all()
     except Exception as e: raise ValueError(f"{f.name} is unreadable ({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
-    if len(ds) != n: raise ValueError(f"{f.name} has {len(ds)} rows, not {n}")
-    return ds
+    if tbl.num_rows != n: raise ValueError(f"{f.name} has {tbl.num_rows} rows, not {n}")
+    return tbl
 
 @patch
 def build(self:TokenCache, tfm, keys:list, key:str)->TokenTable:
@@ -344,6 +354,20 @@ def load(self:TokenCache, tfm, keys:list)->TokenTable:
     return self.build(tfm, keys, key)
 
 # %% ../nbs/01_data.ipynb #5527ddef
+def apply_each(
+    tl, # A fastai `TfmdLists`
+    fs:list|None=None, # Transforms to apply; default: `tl`'s own
+)->list|None:
+    "`fs` applied to each item of `tl`, calling them directly (a tenth of `tl[i]`'s cost); `None` where that would differ from `tl[i]`."
+    fs = list(getattr(getattr(tl, 'tfms', None), 'fs', None) or []) if fs is None else fs
+    items = getattr(tl, 'items', None)
+    if items is None or hasattr(items, 'iloc') or any(getattr(f, 'split_idx', None) is not None for f in fs): return None
+    res = []
+    for o in items:
+        for f in fs: o = f(o)
+        res.append(o)
+    return res
+
 def _item_name(items, i)->str:
     "A human name for item `i` of a `TfmdLists`: DataFrame row label, file path or position."
     src = getattr(items, 'items', None)
@@ -372,7 +396,7 @@ class HFTokenize(ItemTransform):
         if target and prefix: raise ValueError("a prefix applies to source texts, not to targets")
         if cache_dir not in (None, False) and tok_kwargs.get('return_offsets_mapping'): raise ValueError("the disk token cache holds ids, not offsets: pass cache_dir=None")
         self.disk = None if cache_dir in (None, False) else TokenCache(cache_dir, num_proc)
-        self.max_len = _max_len(tokenizer, max_len) if truncation else None
+        self.max_len = resolve_max_len(tokenizer, max_len) if truncation else None
         if not truncation and isinstance(getattr(tokenizer, 'deprecation_warnings', None), dict):
             # whole texts are longer than the model on purpose (they are cut into blocks later): the tokenizer's one-time
             # "sequence length is longer than the specified maximum … will result in indexing errors" does not apply
@@ -395,8 +419,18 @@ class HFTokenize(ItemTransform):
         return dict(max_len=self.max_len, truncation=self.truncation, prefix=self.prefix, target=self.target, tok_kwargs=self.tok_kwargs)
 
     def text_keys(self, texts, names=None)->list:
-        "Check every text of `texts` (`names` name them in errors); their cache keys."
-        return [_text_key(t, names[i] if names else f"item {i}") for i, t in enumerate(texts)]
+        "Check every text of `texts` (`names`, a list or a function of the position, name them in errors); their cache keys."
+        res = []
+        for i, t in enumerate(texts):
+            try: res.append(text_key(t))
+            except HFDataError: text_key(t, names(i) if callable(names) else names[i] if names else f"item {i}")  # raise, naming it
+        return res
+
+    def n_tokens(self, k)->int|None:
+        "Length in tokens of text key `k`'s ids, if they are computed (`None` if not)."
+        if self.table is not None and k in self.table: return self.table.n_tokens(k)
+        ids = self.cache.get(k)
+        return None if ids is None else len(ids['input_ids'])
 
     def encode_all(self, texts, names=None):
         "Tokenise every text of `texts` that is not cached yet, in batches; `names` name them in errors."
@@ -413,12 +447,14 @@ class HFTokenize(ItemTransform):
 
     def setup(self, items=None, train_setup=False):
         if items is None or len(items) == 0: return
-        texts, names = [items[i] for i in range(len(items))], [_item_name(items, i) for i in range(len(items))]
+        texts = apply_each(items)  # while set up, `items` has the transforms before this one
+        if texts is None: texts = [items[i] for i in range(len(items))]
+        names = partial(_item_name, items)  # names: only for an error
         if self.disk is None: self.encode_all(texts, names)
         else: self.table = self.disk.load(self, list(dict.fromkeys(self.text_keys(texts, names))))
 
     def encodes(self, o):
-        k = _text_key(o)
+        k = text_key(o)
         if self.table is not None and k in self.table: return self.table[k]
         cache = self.cache
         if k not in cache: self.encode_all([k])
@@ -457,6 +493,15 @@ def show_results(x:TensorHFText, y, samples, outs, ctxs=None, max_n=10, trunc_at
     display_df(pd.DataFrame(rows))
     return rows
 
+def _token_lens(tl)->list|None:
+    "Token lengths of the items of `TfmdLists` `tl` read from its `HFTokenize`'s ids without building the items; `None` when it cannot."
+    fs = list(getattr(getattr(tl, 'tfms', None), 'fs', None) or [])
+    if not fs or not isinstance(fs[-1], HFTokenize): return None
+    texts = apply_each(tl, fs[:-1])
+    if texts is None: return None
+    res = [fs[-1].n_tokens(text_key(t)) for t in texts]
+    return None if None in res else res
+
 class _LazyItem:
     "Item `i` of a `Datasets` whose parts (`tls[j][i]`) are computed when read: a length needs the inputs, not the labels."
     def __init__(self, tls, i): self.tls, self.i = tls, i
@@ -467,12 +512,19 @@ class _LazyItem:
 @delegates(SortedDL.__init__)
 class HFSortedDL(SortedDL):
     "A `SortedDL` whose batches are `(dict, target…)`, padded per batch by a HF data collator."
-    def __init__(self, dataset=None, collator=None, sort_func=hf_len, **kwargs):
+    def __init__(self,
+        dataset=None, # A fastai `Datasets` of `(dict of token ids, target…)` items
+        collator=None, # A HF data collator padding each batch, e.g. `DataCollatorWithPadding(tokenizer)`
+        sort_func=hf_len, # Sort key of an item (its length in tokens)
+        num_workers:int=0, # Items are ids tokenised up front: worker processes would only add the cost of sending batches between processes
+        **kwargs
+    ):
         if collator is None: raise ValueError("HFSortedDL needs a collator, e.g. DataCollatorWithPadding(tokenizer)")
         self.collator = collator
         if kwargs.get('res') is None and hasattr(dataset, 'tls'):  # sort keys from the items alone, each part read only if used
-            kwargs['res'] = [sort_func(_LazyItem(dataset.tls, i)) for i in range(len(dataset))]
-        super().__init__(dataset, sort_func=sort_func, **kwargs)
+            lens = _token_lens(dataset.tls[0]) if sort_func is hf_len else None  # fast: from the ids' lengths, no items built
+            kwargs['res'] = lens if lens is not None else [sort_func(_LazyItem(dataset.tls, i)) for i in range(len(dataset))]
+        super().__init__(dataset, sort_func=sort_func, num_workers=num_workers, **kwargs)
 
     def create_batch(self, b):
         x = dict(self.collator([s[0] for s in b]))
@@ -647,7 +699,9 @@ def _utf8_error(fn)->HFDataError:
         line = data.count(b'\n', 0, e.start) + 1
         return HFDataError(f"{fn} is not valid UTF-8 (line {line}, byte {e.start}: {data[e.start:e.start+4]!r})")
 
-def _read_text(fn)->str:
+def read_text_file(
+    fn:str|Path, # A text file
+)->str:
     "Read a text file as UTF-8, naming the file if it is not."
     try: return Path(fn).read_text(encoding='utf-8')
     except UnicodeDecodeError: raise _utf8_error(fn) from None
@@ -774,7 +828,7 @@ class HFDataLoaders(DataLoaders):
         labels = pd.DataFrame({'label': [parent_label(f) for f in files]}, index=[str(f.relative_to(path)) for f in files])
         check_labels(labels, 'label', is_valid, f"{path} (the label is the parent folder)", CategoryBlock())
         dblock = DataBlock(blocks=(HFTextBlock(tokenizer, max_len, pad_to_multiple_of, cache_dir, num_proc), CategoryBlock),
-                           get_items=lambda p: files, get_x=_read_text, get_y=parent_label, splitter=IndexSplitter(np.flatnonzero(is_valid)))
+                           get_items=lambda p: files, get_x=read_text_file, get_y=parent_label, splitter=IndexSplitter(np.flatnonzero(is_valid)))
         dls = cls.from_dblock(dblock, path, path=path, **kwargs)
         for n, ds in (('training', dls.train_ds), ('validation', dls.valid_ds)):
             if not len(ds): raise HFDataError(f"the {n} split of {path} is empty")
@@ -791,8 +845,10 @@ class HFDataLoaders(DataLoaders):
         **kwargs
     ):
         "Create `DataLoaders` from a HF `datasets.Dataset` or `DatasetDict`."
-        def to_df(d):
-            df = d.to_pandas()
+        used = [*L(kwargs.get('text_col', 'text')), *L(label_col), *L(kwargs.get('valid_col'))]
+        def to_df(d):  # only the columns used leave Arrow
+            check_columns(pd.DataFrame(columns=d.column_names), used, 'the dataset')
+            df = d.select_columns(used).to_pandas()
             for c in L(label_col):
                 names = getattr(d.features.get(c), 'names', None)
                 if names is not None: df[c] = [class_name(i, names, f"row {r} of column '{c}'") for r, i in enumerate(df[c])]

@@ -25,7 +25,7 @@ from torch.amp import GradScaler
 from fastai.interpret import ClassificationInterpretation
 import fastai.callback.all  # patches `Learner` with `fit_one_cycle`, `fine_tune`, `lr_find`, `to_fp16`… and adds the progress bar
 import fastai.text.learner  # registers fastai's text `plot_top_losses`, which `HFInterpretation` uses
-from .core import HFDataError, HFModel, hf_splitter, check_tokenizer, check_positions, load_hf, ensure_fp32, _block_lists
+from .core import HFDataError, HFModel, hf_splitter, check_tokenizer, check_positions, load_hf, ensure_fp32, block_lists
 from .data import HFTokenize, check_texts_list
 from .files import save_tensors, load_tensors
 
@@ -318,7 +318,7 @@ def save_encoder(self:HFLearner,
 
 def _core_names(base)->set:
     "Parameter names of `base`'s input embeddings and transformer blocks: an encoder must provide all of them."
-    keep = {id(p) for lst in _block_lists(base) for p in lst.parameters()}
+    keep = {id(p) for lst in block_lists(base) for p in lst.parameters()}
     emb = base.get_input_embeddings() if hasattr(base, 'get_input_embeddings') else None
     if emb is not None: keep |= {id(p) for p in emb.parameters()}
     return {n for n, p in base.named_parameters() if id(p) in keep}

@@ -30,15 +30,15 @@ from transformers import (AutoConfig, AutoModelForCausalLM, AutoModelForMaskedLM
 from transformers.loss.loss_utils import ForCausalLMLoss, ForMaskedLMLoss
 from . import __version__
 from .core import hf_splitter, load_hf
-from .data import HFDataError, HFTokenize, check_columns, check_frame, check_path, check_texts_list, is_blank, df_items, show_rows, valid_mask, _read_text, _text_key, read_table
+from .data import HFDataError, HFTokenize, check_columns, check_frame, check_path, check_texts_list, is_blank, df_items, show_rows, valid_mask, read_text_file, text_key, read_table, tokenizer_state
 from .learner import HFLearner, hf_learner
 
 # %% auto #0
-__all__ = ['TEXT_SUFFIXES', 'SIZES', 'doc_separator', 'split_documents', 'lm_cache_dir', 'clear_lm_cache',
-           'tokenizer_fingerprint', 'TextHasher', 'LMTokens', 'lm_tokens', 'HFLMDataLoader', 'HFLMBlock', 'lm_texts',
-           'iter_documents', 'lm_documents', 'HFLMDataLoaders', 'HFLMStreamDL', 'check_lm_options', 'lm_dataloaders',
-           'LMLossFlat', 'LMAccuracy', 'hf_lm_splitter', 'train_tokenizer', 'lm_config', 'generate_texts_lm',
-           'fill_mask_texts', 'LMLearner', 'hf_lm_learner']
+__all__ = ['TEXT_SUFFIXES', 'SIZES', 'doc_separator', 'split_documents', 'lm_cache_dir', 'clear_lm_cache', 'TextHasher',
+           'LMTokens', 'lm_tokens', 'HFLMDataLoader', 'HFLMBlock', 'lm_texts', 'iter_documents', 'lm_documents',
+           'HFLMDataLoaders', 'HFLMStreamDL', 'check_lm_options', 'lm_dataloaders', 'LMLossFlat', 'LMAccuracy',
+           'hf_lm_splitter', 'train_tokenizer', 'lm_config', 'generate_texts_lm', 'fill_mask_texts', 'LMLearner',
+           'hf_lm_learner']
 
 # %% ../nbs/06_lm.ipynb #ab36ba94
 def doc_separator(tokenizer)->int|None:
@@ -83,14 +83,6 @@ def _file_digest(path, size=None)->str:
         while chunk := f.read(_CHUNK): h.update(chunk)
     return h.hexdigest()
 
-def tokenizer_fingerprint(tokenizer)->str:
-    "A hash of everything that decides a fast tokenizer's ids: its serialised pipeline (vocabulary, merges, normaliser, templates) and special tokens."
-    h = hashlib.blake2b(digest_size=16)
-    bt = getattr(tokenizer, 'backend_tokenizer', None)
-    h.update(bt.to_str().encode() if bt is not None else repr(sorted(tokenizer.get_vocab().items())).encode())
-    h.update(repr((type(tokenizer).__name__, sorted(map(str, tokenizer.special_tokens_map.items())), len(tokenizer))).encode())
-    return h.hexdigest()
-
 class TextHasher:
     "An incremental hash of a sequence of texts (length-prefixed UTF-8 bytes), counting them."
     def __init__(self): self.h, self.n = hashlib.blake2b(digest_size=16), 0
@@ -122,7 +114,7 @@ class LMTokens:
 def _checked(texts, source):
     "Yield `texts`, raising `HFDataError` at the first that is not a non-empty string (named by its position)."
     for i, t in enumerate(texts):
-        if not isinstance(t, str) or not t.strip(): _text_key(t, f"document {i} of {source}")
+        if not isinstance(t, str) or not t.strip(): text_key(t, f"document {i} of {source}")
         yield t
 
 _BATCH_CHARS = 1 << 18  # characters per tokenizer call at most: a fast tokenizer's working memory is some hundred bytes a token
@@ -236,7 +228,7 @@ def lm_tokens(
         h = TextHasher()
         for t in _checked(get(), source): h.update(t)
         fingerprint = h.hexdigest()
-    settings = dict(format=_FORMAT, fasthf=__version__, texts=fingerprint, tokenizer=tokenizer_fingerprint(tokenizer), sep=sep,
+    settings = dict(format=_FORMAT, fasthf=__version__, texts=fingerprint, tokenizer=tokenizer_state(tokenizer), sep=sep,
                     word_offsets=word_offsets, dtype=_id_dtype(tokenizer).name)
     key = hashlib.blake2b(json.dumps(settings, sort_keys=True).encode(), digest_size=16).hexdigest()
     meta = d/f'{key}.json'
@@ -412,7 +404,7 @@ def _check_texts(texts, source, col='text'):
     for i, t in texts.items():
         where = f"row {i} (column '{col}') of {source}"
         if isinstance(t, (tuple, list)): raise HFDataError(f"text at {where} is {t!r}; a language model takes one text per row")
-        _text_key(t, where)  # the check every fasthf text goes through: missing, empty or not a string
+        text_key(t, where)  # the check every fasthf text goes through: missing, empty or not a string
     return list(texts)
 
 def lm_texts(
@@ -435,7 +427,7 @@ def iter_documents(
 )->Iterator[str]:
     "The documents of a text file, read line by line (the file is never held whole): what `split_documents` gives."
     path = Path(path)
-    if sep != '\n\n': yield from split_documents(_read_text(path), sep); return
+    if sep != '\n\n': yield from split_documents(read_text_file(path), sep); return
     def doc(buf, n, ln):
         d = ''.join(buf).strip()
         if d and is_blank(d):
@@ -451,7 +443,7 @@ def iter_documents(
                     if not buf: start = i
                     buf.append(line)
             if buf and (d := doc(buf, n + 1, start)): yield d
-    except UnicodeDecodeError: _read_text(path); raise  # `_read_text` raises the one-line error naming the line and byte
+    except UnicodeDecodeError: read_text_file(path); raise  # `read_text_file` raises the one-line error naming the line and byte
 
 def lm_documents(
     path:str|Path, # A `.txt` file, a folder of `.txt` files, or a .csv/.tsv/.jsonl/.parquet table
@@ -462,7 +454,7 @@ def lm_documents(
     path = Path(path)
     if path.is_dir():
         files = sorted(path.rglob('*.txt'))
-        docs = lambda: (t for t in map(_read_text, files) if t.strip())
+        docs = lambda: (t for t in map(read_text_file, files) if t.strip())
     elif not path.exists(): raise HFDataError(f"file not found: {path}")
     elif path.suffix.lower() in TEXT_SUFFIXES: docs = lambda: iter_documents(path, sep)
     else:

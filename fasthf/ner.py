@@ -15,7 +15,7 @@ from fastcore.meta import delegates
 from fastai.losses import CrossEntropyLossFlat
 from seqeval.metrics import accuracy_score, classification_report, f1_score, precision_score, recall_score
 from transformers import AutoModelForTokenClassification, DataCollatorForTokenClassification
-from .data import (HFDataError, TABLE_SUFFIXES, class_name, read_table, _read_text, check_frame, check_path, check_valid_file,
+from .data import (HFDataError, TABLE_SUFFIXES, class_name, read_table, read_text_file, check_frame, check_path, check_valid_file,
                          is_blank, row_names)
 from .learner import hf_learner, task_model
 from .windows import WindowTask, WindowLearner, HFWindowDataLoaders, window_metrics, split_frames, dataset_frames
@@ -31,7 +31,7 @@ def read_conll(
     tag_col:int=-1, # Column of the tag (the last one by default)
 )->pd.DataFrame: # One row per sentence: `tokens` and `tags` lists, and the `line` the sentence starts on
     "Read a CoNLL-format file into a DataFrame of sentences, checking every line."
-    text = _read_text(path)
+    text = read_text_file(path)
     sents, toks, tags, start, n_cols, first = [], [], [], None, None, None
     for ln, line in enumerate(text.splitlines(), 1):
         parts = line.split()

@@ -16,7 +16,7 @@ from fastcore.basics import ifnone
 from fastcore.meta import delegates
 from transformers import AutoModelForQuestionAnswering, DataCollatorWithPadding
 from transformers.loss.loss_utils import ForQuestionAnsweringLoss
-from .data import HFDataError, read_table, _read_text, _text_key, check_frame, check_path, check_valid_file, row_names
+from .data import HFDataError, read_table, read_text_file, text_key, check_frame, check_path, check_valid_file, row_names
 from .learner import hf_learner, task_model
 from .windows import WindowTask, WindowLearner, HFWindowDataLoaders, window_metrics, split_frames, dataset_frames
 
@@ -32,7 +32,7 @@ def read_squad(
     path = check_path(path, 'read_squad(path)')
     if not path.exists(): raise HFDataError(f"file not found: {path}")
     if path.suffix.lower() != '.json': return read_table(path)
-    try: data = json.loads(_read_text(path))
+    try: data = json.loads(read_text_file(path))
     except json.JSONDecodeError as e: raise HFDataError(f"{path} is not valid JSON: {e}") from None
     if isinstance(data, list): return pd.DataFrame(data)
     if not isinstance(data, dict) or 'data' not in data: raise HFDataError(f"{path}: expected SQuAD's {{'data': [...]}} or a list of records")
@@ -94,7 +94,7 @@ class QATask(WindowTask):
         if isinstance(o, (tuple, list)) and len(o) == 2: o = {'question': o[0], 'context': o[1]}
         if not isinstance(o, dict): raise HFDataError(f"{where}: expected a dict with 'question' and 'context' (or a pair), got {o!r}")
         where = f"{where} (id {o['id']})" if o.get('id') is not None else where
-        q, c = (_text_key(o.get(k), f"{where}, '{k}'") for k in ('question', 'context'))
+        q, c = (text_key(o.get(k), f"{where}, '{k}'") for k in ('question', 'context'))
         if not isinstance(q, str) or not isinstance(c, str): raise HFDataError(f"{where}: question and context must be texts")
         texts, starts = _answers(o['answers'], where) if o.get('answers') is not None else ([], [])
         for t, s in zip(texts, starts):

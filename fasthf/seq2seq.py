@@ -23,7 +23,7 @@ import sacrebleu
 from transformers import (AutoConfig, AutoModel, AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoTokenizer, DataCollatorForSeq2Seq,
                           DataCollatorWithPadding, EncoderDecoderModel, MODEL_FOR_MASKED_LM_MAPPING, PretrainedConfig, PreTrainedModel)
 from .core import load_hf, model_input_names, check_tokenizer, hf_splitter
-from .data import (HFDataError, HFTokenize, HFSortedDL, check_columns, check_texts, df_items, read_table, show_rows, valid_mask, _text_key,
+from .data import (HFDataError, HFTokenize, HFSortedDL, check_columns, check_texts, df_items, read_table, show_rows, valid_mask, text_key,
                          check_frame, check_path, check_texts_list, check_valid_file)
 from .learner import HFLearner, hf_learner, tokenize_tfm, vocab_fingerprint
 from .lm import SIZES

@@ -18,7 +18,7 @@ from fastai.learner import Metric
 from fastai.text.data import SortedDL
 from fastai.torch_core import default_device
 from .core import HFModel, check_tokenizer, check_positions
-from .data import HFDataError, check_columns, show_rows, df_items, _max_len
+from .data import HFDataError, check_columns, show_rows, df_items, resolve_max_len
 from .learner import HFLearner
 
 # %% auto #0
@@ -44,7 +44,7 @@ class WindowTask:
         pair:bool=False, # Whether windows hold a pair of texts (e.g. question + context)
     ):
         if not getattr(tokenizer, 'is_fast', False): raise ValueError(f"{type(tokenizer).__name__} is not a fast tokenizer: windows need its offsets and word ids")
-        self.tokenizer, self.max_len = tokenizer, _max_len(tokenizer, max_len)
+        self.tokenizer, self.max_len = tokenizer, resolve_max_len(tokenizer, max_len)
         self.stride = ifnone(stride, min(self.default_stride, (self.max_len - tokenizer.num_special_tokens_to_add(pair=pair)) // 2))
         check_window(tokenizer, self.max_len, self.stride, pair)
 

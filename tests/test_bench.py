@@ -41,3 +41,15 @@ def test_train_speed_repeat(shared, tmp_path):
         assert r[w]['runs'] == 2 and len(r[w]['step_s_median_per_run']) == 2
         assert min(r[w]['epoch_s_per_run']) <= r[w]['epoch_s'] <= max(r[w]['epoch_s_per_run'])
         assert r[w]['valid_accuracy_per_run'][0] == r[w]['valid_accuracy_per_run'][1]
+
+def test_data_scale_classification(shared, tmp_path):
+    "bench/data_scale.py's classification ways build the same rows; the second disk build reads the first's cache (its Arrow file is reused)."
+    out = tmp_path/'r.json'
+    r = subprocess.run([sys.executable, str(BENCH/'data_scale.py'), '--sizes', '', '--rows', '300', '--workdir', str(tmp_path/'w'),
+                        '--clf-ways', 'clf_datasets,clf_fasthf_disk,clf_fasthf_disk2', '--out', str(out)], capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr[-3000:]
+    res = {x['way']: x for x in json.loads(out.read_text())}
+    assert set(res) == {'clf_datasets', 'clf_fasthf_disk', 'clf_fasthf_disk2'}
+    for x in res.values(): assert x['rows'] == 300 and x['build_s'] > 0 and x['pass_s'] > 0 and x['peak_rss_mb'] > 0
+    assert len(list((tmp_path/'w'/'cache_rows_300'/'clf_fasthf_disk').glob('*.arrow'))) == 1  # one file: the second build wrote none
+    assert 'second process' in r.stdout and '| 300 rows | clf_datasets |' in r.stdout
