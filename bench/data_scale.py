@@ -19,10 +19,10 @@ tokenizer, max length 256, batches of 32; build, then one pass over the training
 - clf_fasthf_disk:  `HFDataLoaders.from_df(cache_dir=...)` from an empty cache: `Dataset.map` writes an Arrow file
 - clf_fasthf_disk2: the same in a second process: the Arrow file is memory-mapped, nothing is tokenised
 
-Examples: `python bench/data_scale.py --sizes 3M,15M,100M`, `python bench/data_scale.py --sizes '' --rows 10k,100k`
+Examples: `python bench/data_scale.py --sizes 3M,15M,100M`, `python bench/data_scale.py --sizes '' --rows 10k,100k --repeat 2`
 """
 from __future__ import annotations
-import argparse, json, os, subprocess, sys, tempfile, time
+import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
 from fasthf.external import DataRoot
 
@@ -255,6 +255,7 @@ def main():
     ap.add_argument('--ways', default='fasthf,fasthf_cached,datasets,old,stream')
     ap.add_argument('--rows', default='', help='classification table sizes in rows, e.g. 10k,100k (empty: none)')
     ap.add_argument('--clf-ways', default='clf_datasets,clf_fasthf,clf_fasthf_disk,clf_fasthf_disk2')
+    ap.add_argument('--repeat', type=int, default=1, help='runs of each classification way (interleaved); medians are reported')
     ap.add_argument('--batches', type=int, default=1000)
     ap.add_argument('--train-steps', type=int, default=20, help='steps a tiny GPT-2 trains (stream, and fasthf after its batches)')
     ap.add_argument('--old-commit', default='1d5140b', help='git commit of the pre-issue-17 fasthf for the `old` way')
@@ -272,11 +273,13 @@ def main():
     try:
         for size in filter(None, a.rows.split(',')):
             f = make_table(parse_size(size), work)
-            for way in a.clf_ways.split(','):
-                cache = work/f'cache_rows_{size}'/way.rstrip('2')  # the second disk build reads the first's cache
-                r = {'size': f'{size} rows', **run_child(way, f, cache, a)}
-                results.append(r); print(json.dumps(r), flush=True)
-                if a.out: Path(a.out).write_text(json.dumps(results, indent=1))
+            for rep in range(a.repeat):  # the ways interleaved, `repeat` times: medians are reported
+                for way in a.clf_ways.split(','):
+                    cache = work/f'cache_rows_{size}'/way.rstrip('2')  # the second disk build reads the first's cache
+                    if way == 'clf_fasthf_disk': shutil.rmtree(cache, ignore_errors=True)  # the first build starts from an empty cache
+                    r = {'size': f'{size} rows', 'repeat': rep, **run_child(way, f, cache, a)}
+                    results.append(r); print(json.dumps(r), flush=True)
+                    if a.out: Path(a.out).write_text(json.dumps(results, indent=1))
         for size in filter(None, a.sizes.split(',')):
             n = parse_size(size)
             t0 = time.perf_counter(); f = make_corpus(n, work)
@@ -290,7 +293,7 @@ def main():
         summary(results)
     finally:
         if not a.keep and not a.workdir:
-            import shutil; shutil.rmtree(work, ignore_errors=True)
+            shutil.rmtree(work, ignore_errors=True)
 
 def summary(results:list):
     "Per way: peak RSS growth per corpus token between the smallest and largest size; second build speed-up."
@@ -303,10 +306,14 @@ def summary(results:list):
             print(f"{way}: peak RSS {a['peak_rss_mb']:.0f} -> {b['peak_rss_mb']:.0f} MiB for {a['tokens']:,} -> {b['tokens']:,} tokens: "
                   f"{(b['peak_rss_mb'] - a['peak_rss_mb']) * 2**20 / (b['tokens'] - a['tokens']):.2f} bytes/token")
         elif len(rs) > 1: print(f"{way}: peak RSS " + ', '.join(f"{r['size']}: {r['peak_rss_mb']:.0f} MiB" for r in rs))
-    clf = [r for r in results if r['way'].startswith('clf_') and 'error' not in r]
+    runs = {}
+    for r in results:
+        if r['way'].startswith('clf_') and 'error' not in r: runs.setdefault((r['size'], r['way']), []).append(r)
+    med = lambda rs, k: statistics.median(r[k] for r in rs)
+    clf = [{'size': s, 'way': w, 'runs': len(rs), **{k: med(rs, k) for k in ('build_s', 'pass_s', 'peak_rss_mb')}} for (s, w), rs in runs.items()]
     if clf:
-        print('\n| rows | way | build s | one pass s | peak RSS MB |\n|---|---|---|---|---|')
-        for r in clf: print(f"| {r['size']} | {r['way']} | {r['build_s']:.2f} | {r['pass_s']:.2f} | {r['peak_rss_mb']:.0f} |")
+        print('\n| rows | way | build s | one pass s | peak RSS MB | runs |\n|---|---|---|---|---|---|')
+        for r in clf: print(f"| {r['size']} | {r['way']} | {r['build_s']:.2f} | {r['pass_s']:.2f} | {r['peak_rss_mb']:.0f} | {r['runs']} |")
         for s in dict.fromkeys(r['size'] for r in clf):
             w = {r['way']: r for r in clf if r['size'] == s}
             if 'clf_datasets' in w:

@@ -14,3 +14,4 @@ from fasthf.lora import *
 from fasthf.tasks import *
 from fasthf.ulmfit import *
 from fasthf.external import *
+from fasthf.stream import *

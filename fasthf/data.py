@@ -6,7 +6,7 @@ Docs: https://fasthf.github.io/fasthf/data.html.md"""
 
 # %% ../nbs/01_data.ipynb #4917bd4c
 from __future__ import annotations
-import difflib, hashlib, json, os, re, unicodedata, warnings
+import difflib, hashlib, json, os, re, tempfile, unicodedata, warnings
 from functools import partial
 from pathlib import Path
 import numpy as np
@@ -212,7 +212,7 @@ def text_key(
         if not s[0].isprintable() and is_blank(s):
             raise HFDataError(f"empty text at {where}: {o!r} (only invisible characters: whitespace, format or control)")
         return o
-    if isinstance(o, (tuple, list)) and len(o) == 2:
+    if isinstance(o, (tuple, list, L)) and len(o) == 2:  # `ColReader` of two columns gives an `L`
         return (text_key(o[0], where), text_key(o[1], where))
     if o is None or o is pd.NA or (isinstance(o, float) and np.isnan(o)): raise HFDataError(f"text at {where} is missing ({o!r})")
     raise HFDataError(f"text at {where} is {o!r} ({type(o).__name__}); expected a string or a pair of strings")
@@ -271,16 +271,18 @@ class TokenTable:
         store_attr()
         self.rows, self.cols = {k: i for i, k in enumerate(keys)}, {}
         tbl = getattr(getattr(data, 'data', data), 'table', getattr(data, 'data', data))  # a `Dataset` wraps its table
-        for n in tbl.column_names:
-            a = tbl.column(n).combine_chunks()  # the cache's files hold one chunk: no copy
-            self.cols[n] = (a.offsets.to_numpy(), a.values.to_numpy())
-        self.lens = np.diff(self.cols['input_ids'][0]) if 'input_ids' in self.cols else None
+        for n in tbl.column_names:  # per record batch, NumPy views of the (memory-mapped) buffers: nothing is copied
+            self.cols[n] = [(c.offsets.to_numpy(), c.values.to_numpy()) for c in tbl.column(n).chunks]
+        sizes = [len(o) - 1 for o, _ in next(iter(self.cols.values()), [])]
+        self.chunk = np.repeat(np.arange(len(sizes)), sizes)  # row -> its record batch, and its position there
+        self.local = np.arange(len(self.chunk)) - np.repeat(np.cumsum([0] + sizes[:-1]), sizes).astype(np.int64)
+        self.lens = np.concatenate([np.diff(o) for o, _ in self.cols['input_ids']]) if 'input_ids' in self.cols else None
     def __len__(self): return len(self.rows)
     def __contains__(self, k): return k in self.rows
     def n_tokens(self, k)->int: return int(self.lens[self.rows[k]])
     def __getitem__(self, k)->dict:
-        i = self.rows[k]
-        return {n: v[o[i]:o[i + 1]].astype(np.int64) for n, (o, v) in self.cols.items()}
+        i = self.rows[k]; c, j = self.chunk[i], self.local[i]
+        return {n: ch[c][1][ch[c][0][j]:ch[c][0][j + 1]].astype(np.int64) for n, ch in self.cols.items()}
     def __repr__(self): return f"{type(self).__name__}({len(self):,} texts, {', '.join(self.cols)}{', ' + str(self.path) if self.path else ''})"
 
 # %% ../nbs/01_data.ipynb #a0c1976c
@@ -291,8 +293,9 @@ def _digest(path)->str:
     with open(path, 'rb') as f: return hashlib.file_digest(f, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
 
 def _write_arrow(table:pa.Table, path):
-    "Write `table` as an Arrow stream file (what `datasets.Dataset.from_file` memory-maps)."
-    with pa.OSFile(str(path), 'wb') as f, pa.ipc.new_stream(f, table.schema) as w: w.write_table(table)
+    "Write `table` as an Arrow stream file (what `datasets.Dataset.from_file` memory-maps), one record batch at a time."
+    with pa.OSFile(str(path), 'wb') as f, pa.ipc.new_stream(f, table.schema) as w:
+        for b in table.to_batches(): w.write_batch(b)
 
 class TokenCache:
     "The disk cache of tokenised texts under `cache_dir`: per key (texts, tokenizer, settings) an Arrow file and a JSON sidecar of its size and checksum."
@@ -326,17 +329,40 @@ def _read_cached(meta_path:Path, n:int, verify:bool=True):
     if tbl.num_rows != n: raise ValueError(f"{f.name} has {tbl.num_rows} rows, not {n}")
     return tbl
 
+def _cols(keys:list)->dict:
+    "Texts (column `a`) or pairs (`a`, `b`) as `_map_batch` takes them."
+    return {'a': [k[0] for k in keys], 'b': [k[1] for k in keys]} if isinstance(keys[0], tuple) else {'a': list(keys)}
+
+def _write_batches(tfm, keys:list, path):
+    "Tokenise `keys` `tfm.batch_size` at a time into the Arrow stream file `path`: one batch's ids in memory at a time."
+    with pa.OSFile(str(path), 'wb') as f:
+        w = None
+        for s in range(0, len(keys), tfm.batch_size):
+            t = _map_batch(_cols(keys[s:s + tfm.batch_size]), tfm.tokenizer, tfm.settings)
+            w = w or pa.ipc.new_stream(f, t.schema)
+            w.write_table(t)
+        if w is not None: w.close()
+
+@patch
+def build_parallel(self:TokenCache, tfm, keys:list, key:str, arrow:Path):
+    "Tokenise `keys` with `Dataset.map` on `num_proc` processes, each writing its shard; the shards' batches copied into `arrow`."
+    from datasets import Dataset
+    fn = partial(_map_batch, tokenizer=tfm.tokenizer, settings=tfm.settings)
+    with tempfile.TemporaryDirectory(dir=self.dir, prefix='.tokenising-') as tmp:
+        ds = Dataset.from_dict(_cols(keys)).map(fn, batched=True, batch_size=tfm.batch_size, remove_columns=['a', 'b'][:len(_cols(keys[:1]))],
+                                                num_proc=self.num_proc, cache_file_name=str(Path(tmp)/'ids.arrow'), new_fingerprint=key,
+                                                desc='fasthf: tokenising')
+        atomic_write(arrow, partial(_write_arrow, ds.data.table))  # memory-mapped record batches, copied one by one
+        del ds
+
 @patch
 def build(self:TokenCache, tfm, keys:list, key:str)->TokenTable:
-    "Tokenise `keys` with `Dataset.map` (`num_proc` processes), write the Arrow file then its sidecar, each atomically."
-    from datasets import Dataset
-    cols = {'a': [k[0] for k in keys], 'b': [k[1] for k in keys]} if isinstance(keys[0], tuple) else {'a': list(keys)}
-    fn = partial(_map_batch, tokenizer=tfm.tokenizer, settings=tfm.settings)
-    ds = Dataset.from_dict(cols).map(fn, batched=True, batch_size=tfm.batch_size, remove_columns=list(cols), num_proc=self.num_proc,
-                                     keep_in_memory=True, new_fingerprint=key, desc='fasthf: tokenising')
+    "Tokenise `keys` batch by batch (with `Dataset.map` on `num_proc` processes if asked), write the Arrow file then its sidecar, each atomically."
     arrow, meta = self.dir/f'{key}.arrow', self.dir/f'{key}.json'
     meta.unlink(missing_ok=True)  # from here until the sidecar is written, the files are not trusted
-    atomic_write(arrow, partial(_write_arrow, ds.data.table.combine_chunks()))
+    self.dir.mkdir(parents=True, exist_ok=True)
+    if (self.num_proc or 1) > 1: self.build_parallel(tfm, keys, key, arrow)
+    else: atomic_write(arrow, partial(_write_batches, tfm, keys))
     info = {'settings': self.settings(tfm, keys), 'rows': len(keys), 'size': arrow.stat().st_size, 'blake2b': _digest(arrow)}
     atomic_write(meta, json.dumps(info, indent=1))
     return TokenTable(_read_cached(meta, len(keys), verify=False), keys, arrow)
@@ -441,17 +467,24 @@ class HFTokenize(ItemTransform):
             sub = [k for k in todo if isinstance(k, tuple) == pair]
             for s in range(0, len(sub), self.batch_size):
                 chunk = sub[s:s + self.batch_size]
-                enc = _tokenize(self.tokenizer, chunk, **self.settings)
-                for j, k in enumerate(chunk): cache[k] = {n: np.asarray(v[j], dtype=np.int64) for n, v in enc.items()}
+                for k, ids in zip(chunk, self.encode(chunk)): cache[k] = ids
         return keys
+
+    def encode(self, keys:list)->list:
+        "Token ids of text keys `keys` (all texts or all pairs) in one tokenizer call, not cached: one dict of int64 arrays per key."
+        enc = _tokenize(self.tokenizer, keys, **self.settings)
+        return [{n: np.asarray(v[j], dtype=np.int64) for n, v in enc.items()} for j in range(len(keys))]
 
     def setup(self, items=None, train_setup=False):
         if items is None or len(items) == 0: return
         texts = apply_each(items)  # while set up, `items` has the transforms before this one
         if texts is None: texts = [items[i] for i in range(len(items))]
         names = partial(_item_name, items)  # names: only for an error
+        if self.disk is not None and self.disk.cache_dir in (None, True):  # the default folder: without it, carry on in memory
+            try: check_writable(self.disk.dir, 'token cache folder')
+            except HFDataError as e: warnings.warn(f"{e} (tokenising in memory instead)"); self.disk = None
         if self.disk is None: self.encode_all(texts, names)
-        else: self.table = self.disk.load(self, list(dict.fromkeys(self.text_keys(texts, names))))
+        else: self.table = self.disk.load(self, list(dict.fromkeys(self.text_keys(texts, names))))  # a folder you name must be writable
 
     def encodes(self, o):
         k = text_key(o)
@@ -785,9 +818,11 @@ class HFDataLoaders(DataLoaders):
         path:str|Path, # A .csv/.tsv, .jsonl/.json or .parquet file
         tokenizer, # A HF tokenizer
         valid:str|Path|None=None, # A second file holding the validation rows
+        cache_dir:str|Path|bool|None=True, # The token ids on disk, reused by any later process (`True`: `token_cache_dir()`); `None`: in memory only
         **kwargs
     ):
         "Create `DataLoaders` from a table file (and optionally a validation file)."
+        kwargs['cache_dir'] = cache_dir
         path = check_path(path, 'HFDataLoaders.from_file(path)', 'HFDataLoaders.from_df')
         if valid is not None: valid = check_path(valid, 'HFDataLoaders.from_file(valid=)')
         df = read_table(path)
@@ -813,7 +848,7 @@ class HFDataLoaders(DataLoaders):
         seed:int|None=None, # Seed of the random split
         max_len:int|None=None, # Truncation length
         pad_to_multiple_of:int|None=None, # Pad batch lengths to a multiple of this
-        cache_dir:str|Path|bool|None=None, # Keep the token ids on disk in this folder (`True`: `token_cache_dir()`); `None`: in memory
+        cache_dir:str|Path|bool|None=True, # The token ids on disk, reused by any later process (`True`: `token_cache_dir()`); `None`: in memory only
         num_proc:int|None=None, # Processes tokenising for the disk cache
         **kwargs
     ):
@@ -844,7 +879,9 @@ class HFDataLoaders(DataLoaders):
         valid_split:str='validation', # Validation split of a `DatasetDict`
         **kwargs
     ):
-        "Create `DataLoaders` from a HF `datasets.Dataset` or `DatasetDict`."
+        "Create `DataLoaders` from a HF `datasets.Dataset` or `DatasetDict` (token ids cached on disk when it is file-backed, as `datasets` caches `map`)."
+        first = ds[train_split] if hasattr(ds, 'keys') and train_split in ds else ds
+        kwargs.setdefault('cache_dir', True if getattr(first, 'cache_files', None) else None)
         used = [*L(kwargs.get('text_col', 'text')), *L(label_col), *L(kwargs.get('valid_col'))]
         def to_df(d):  # only the columns used leave Arrow
             check_columns(pd.DataFrame(columns=d.column_names), used, 'the dataset')

@@ -233,7 +233,7 @@ def tensor_checksum(
         t = tensors[k].detach()
         t = (t if t.device.type == 'cpu' else t.cpu()).contiguous()
         h.update(f"{k}\0{t.dtype}\0{tuple(t.shape)}\0".encode())
-        h.update(memoryview(t.reshape(-1).view(torch.uint8).numpy()))
+        if t.numel(): h.update(memoryview(t.reshape(-1).view(torch.uint8).numpy()))  # an empty tensor has no bytes (and may have stride 0)
     return f"sha256:{h.hexdigest()}"
 
 def save_tensors(

@@ -688,13 +688,15 @@ def load_state_dict(self:HFLMStreamDL, state:dict|None):
     if 'rng' in st: self.g.bit_generator.state = st['rng']
     self._open()
 
+def _read_once(n:int)->HFDataError:
+    return HFDataError(f"the stream ended after {n} rows and a generator can be read only once: pass a callable returning a new iterator, a list of files or a datasets.IterableDataset")
+
 @patch
 def _open(self:HFLMStreamDL):
     "Start reading the current pass, past the skipped head and the rows already read."
     if hasattr(self.source, 'set_epoch'): self.source.set_epoch(self.passes)
     rows = _stream_rows(self.source)
-    if self.passes and _one_shot(self.source):
-        raise HFDataError(f"the stream ended after {self.rows_read} rows and a generator can be read only once: pass a callable returning a new iterator, a list of files or a datasets.IterableDataset")
+    if self.passes and _one_shot(self.source): raise _read_once(self.skip_docs + self.rows_read)
     self._it = itertools.islice(_expand_files(rows), self.skip_docs + self.rows_read, None)
 
 @patch
@@ -706,6 +708,7 @@ def _next_texts(self:HFLMStreamDL)->list:
         if row is _END:
             if texts: break
             if not self.pass_texts: raise HFDataError(f"the stream yielded no {'non-empty ' if self.rows_read else ''}documents" + (f" after skipping {self.skip_docs}" if self.skip_docs else ''))
+            if _one_shot(self.source): raise _read_once(self.skip_docs + self.rows_read)  # before the count restarts
             self.passes, self.rows_read, self.pass_texts = self.passes + 1, 0, 0
             self._open(); continue
         t = _row_text(row, self.skip_docs + self.rows_read, self.text_col)

@@ -212,9 +212,7 @@ def tokenize_rows(
     keys:list, # Texts, or pairs of texts
 )->list:
     "Token ids of `keys` exactly as `tfm` makes them, in one tokenizer call and not cached: one dict of int64 arrays per key."
-    args = ([tfm.prefix + k[0] for k in keys], [k[1] for k in keys]) if isinstance(keys[0], tuple) else ([tfm.prefix + k for k in keys],)
-    enc = tfm.tokenizer(*args, truncation=tfm.truncation, max_length=tfm.max_len, return_attention_mask=False, **tfm.tok_kwargs)
-    return [{n: np.asarray(v[j], dtype=np.int64) for n, v in enc.items()} for j in range(len(keys))]
+    return tfm.encode(keys)
 
 def pack_items(
     items:list, # `(ids dict, target array)` items

@@ -506,8 +506,9 @@ class ClassificationTask(Task):
                  **SPLIT_FLAGS, max_len=Flag(256, "Maximum length in tokens (longer texts are truncated)", min=2), **FINETUNE_FLAGS,
                  head=Flag('model', "model: the checkpoint's own classifier head; concat: fastai's ULMFiT concat-pooling head "
                            "(loads in transformers with trust_remote_code=True)", choices=HEADS),
-                 cache_dir=Flag(None, "Keep the tokenised texts in this folder (Arrow, memory-mapped; 'default': $HF_DATASETS_CACHE/fasthf/tokens): "
-                                "a later run on the same texts, tokenizer and --max-len tokenises nothing; fasthf.data.clear_token_cache empties it", str))
+                 cache_dir=Flag(None, "Folder of the token cache (Arrow, memory-mapped; default $HF_DATASETS_CACHE/fasthf/tokens): "
+                                "a later run on the same texts, tokenizer and --max-len tokenises nothing; fasthf.data.clear_token_cache empties it", str),
+                 no_cache=Flag(False, "Tokenise into memory: neither read nor write the token cache"))
     data_help = ("a .csv/.tsv/.jsonl/.parquet table with text and label columns, or a folder train/<label>/*.txt and valid/<label>/*.txt; "
                  "default: the shipped toxic-comment sample")
     needs_data = False  # the shipped sample
@@ -518,7 +519,8 @@ class ClassificationTask(Task):
         return None  # multi-label: one column of separated labels, or several 0/1 columns, read from the data
     def dataloaders(self, s, tok, data=None):
         path = Path(s.data) if s.data else SAMPLE_DATA
-        cache = {'cache_dir': True if s.cache_dir == 'default' else s.cache_dir} if s.cache_dir else {}
+        if s.no_cache and s.cache_dir: raise HFDataError("--no-cache and --cache-dir contradict each other: give one of them")
+        cache = {'cache_dir': None if s.no_cache else True if s.cache_dir in (None, 'default') else s.cache_dir}
         if path.is_dir(): return HFDataLoaders.from_folder(path, tok, valid_pct=s.valid_pct, max_len=s.max_len, bs=s.bs, seed=s.seed, **cache)
         labels = label_cols(s.label_col)
         kw = {} if self.problem_type != 'multi_label_classification' or isinstance(labels, list) else {'label_delim': ' '}

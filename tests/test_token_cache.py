@@ -1,4 +1,4 @@
-"""The opt-in on-disk token cache of the classification data layer (issue 17): `HFDataLoaders.from_*(..., cache_dir=)`.
+"""The on-disk token cache of the classification data layer (issue 17): `HFDataLoaders.from_*(..., cache_dir=)`, the default for files.
 
 A second process on the same texts, tokenizer and settings reads the Arrow file and never calls the tokenizer; any
 change of texts, tokenizer or settings is another key; a damaged file is rebuilt; clearing deletes only the cache's files.
@@ -138,3 +138,27 @@ def test_unwritable_folder(shared, tok, tmp_path):
             HFDataLoaders.from_df(small(shared), tok, valid_col='is_valid', max_len=64, cache_dir=ro/'tokens')
         assert '\n' not in str(e.value)
     finally: ro.chmod(0o700)
+
+def test_defaults_follow_datasets(shared, tok, tmp_path, monkeypatch):
+    "Files and file-backed Datasets are cached on disk by default, a DataFrame or an in-memory Dataset stay in memory (as `datasets` caches `map`); an unusable default folder: a warning and ids in memory; an unusable folder you name: one error line."
+    import datasets, datasets.config
+    from fasthf.core import HFDataError
+    from fasthf.data import HFDataLoaders, token_cache_dir
+    monkeypatch.setattr(datasets.config, 'HF_DATASETS_CACHE', str(tmp_path/'hf'))
+    df = small(shared); df.to_csv(tmp_path/'d.csv', index=False)
+    kw = dict(valid_col='is_valid', max_len=64, bs=8, seed=0)
+    HFDataLoaders.from_df(df, tok, **kw); HFDataLoaders.from_dataset(datasets.Dataset.from_pandas(df, preserve_index=False), tok, **kw)
+    assert not token_cache_dir().exists()
+    ref = HFDataLoaders.from_file(tmp_path/'d.csv', tok, **kw)
+    assert len(list(token_cache_dir().glob('*.arrow'))) == 1
+    datasets.Dataset.from_pandas(df, preserve_index=False).save_to_disk(tmp_path/'ds')
+    HFDataLoaders.from_dataset(datasets.load_from_disk(tmp_path/'ds'), tok, **{**kw, 'max_len': 63})
+    assert len(list(token_cache_dir().glob('*.arrow'))) == 2
+    (tmp_path/'afile').write_text('x')  # a folder under a file cannot be made, even by root
+    monkeypatch.setattr(datasets.config, 'HF_DATASETS_CACHE', str(tmp_path/'afile'/'hf'))
+    with pytest.warns(UserWarning, match='token cache folder.*tokenising in memory instead'):
+        dls = HFDataLoaders.from_file(tmp_path/'d.csv', tok, **kw)
+    for a, b in zip(ref.valid_ds, dls.valid_ds): assert np.array_equal(a[0]['input_ids'], b[0]['input_ids'])
+    with pytest.raises(HFDataError, match='token cache folder') as e:
+        HFDataLoaders.from_file(tmp_path/'d.csv', tok, cache_dir=tmp_path/'afile'/'tokens', **kw)
+    assert '\n' not in str(e.value)
