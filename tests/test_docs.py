@@ -1,4 +1,4 @@
-"The docs render and read right: every notebook to HTML, and headless Chromium looks at the index and a task page."
+"The docs render and read right: every notebook to HTML, headless Chromium looks at the index and a task page, and the saved outputs hold no console noise."
 import json, subprocess, sys
 from pathlib import Path
 
@@ -16,3 +16,28 @@ def test_pages_render_and_show_what_they_promise(tmp_path):
     for p in res.values():                                                             # real screenshots, not empty files
         for k in ('screenshot', 'signature_shot', 'table_shot'):
             if k in p: assert Path(p[k]).read_bytes()[:8] == b'\x89PNG\r\n\x1a\n' and Path(p[k]).stat().st_size > 5000
+
+
+# ---- saved outputs (tools/check_docs.py --outputs): static, no browser, no kernel ----
+
+sys.path.insert(0, str(ROOT/'tools'))
+import check_docs
+
+def test_output_check_finds_each_problem(tmp_path):
+    "A notebook holding each kind of noise is reported for each, and fails once it is listed as clean."
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+    cells = [new_code_cell('import torch', outputs=[new_output('stream', name='stderr', text='loading…\n')]),
+             new_code_cell('learn.fit(1)', outputs=[new_output('stream', name='stdout', text='\repoch 0  [1/2 00:01<00:01]\r')]),
+             new_code_cell('x = f()', outputs=[new_output('stream', name='stdout', text='UserWarning: this is deprecated\n')]),
+             new_code_cell('print(path)', outputs=[new_output('stream', name='stdout', text='/work/x\n')]),
+             new_code_cell('learn.show_batch()'),                                                  # shows nothing
+             new_code_cell('#| hide\ntest_eq(1, 1)'), new_code_cell('y = 2'), new_code_cell('learn.show_batch();')]  # fine
+    nb = tmp_path/'99_noise.ipynb'
+    nbformat.write(new_notebook(cells=cells), nb)
+    r = check_docs.check_notebook(nb, api=False, clean=[])
+    assert r['status'] == 'pending'
+    assert r['counts'] == {'stderr': 1, 'progress': 1, 'warning': 1, 'local_path': 1, 'empty_display': 1}, r
+    assert r['examples']['empty_display'] == ['cell 4: learn.show_batch()'] and r['examples']['local_path'][0].startswith('cell 3: ')
+    rep = check_docs.check_outputs([nb], api=False, clean=['99_noise'])
+    assert not rep['ok'] and rep['notebooks'][0]['status'] == 'FAILED'

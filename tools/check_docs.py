@@ -9,8 +9,20 @@ The last stdout line is a JSON report; the exit code is 1 if a check fails.
 
     python tools/check_docs.py                                  # the index and the classification page
     python tools/check_docs.py --pages index 10_ner --out /tmp/shots
+
+`--outputs` checks instead, with no browser and without executing anything, the outputs saved in the notebooks: what a
+reader sees must have been made by a real Jupyter kernel (`tools/run_nb.py`), so it must not hold stderr streams,
+console progress bars (`\\r` frames, `|█` bars, `it/s]`), warnings, error tracebacks, local paths (`/work/`, `/root/`,
+`/home/`, `/tmp/`, `site-packages`, the checkout's own path), or a cell that shows something (`show_batch(...)`, a bare
+name…) with no output saved. The notebooks listed in `CLEAN` must have none of these (the exit code is 1 if one has);
+the others are reported as pending. The report also names, for information, exported functions and classes with no
+`show_doc` cell in their notebook (nbdev adds one when it renders the page) and exported parameters with no docment
+(this imports `fasthf`; `--no-api` skips it). The last stdout line is the JSON report.
+
+    python tools/check_docs.py --outputs                        # every notebook
+    python tools/check_docs.py --outputs nbs/24_stream.ipynb 22_console --no-api
 """
-import argparse, json, re, shutil, subprocess, sys
+import argparse, ast, importlib, json, re, shutil, subprocess, sys, warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,11 +90,199 @@ def check_page(drv, name:str, html:Path, out:Path)->dict:
     r['ok'] = r['table'] and r.get('signature', True)
     return r
 
+# ---- saved outputs: checked statically, no browser, nothing executed ----------------------------------------------------
+
+# notebooks whose saved outputs must have no output problem (re-run them with tools/run_nb.py); the others are pending
+CLEAN = []
+OUTPUT_KINDS = ('error', 'stderr', 'progress', 'warning', 'local_path', 'empty_display')  # fail a CLEAN notebook
+API_KINDS = ('no_show_doc', 'no_docments')                                                  # reported only
+N_EXAMPLES = 3
+
+PROGRESS = re.compile(r'\r(?!\n)|\|█|it/s\]')  # console frames of tqdm/fastprogress; a real kernel saves HTML instead
+WARNING = re.compile(r'Warning:|warnings\.warn|FutureWarning|UserWarning|DeprecationWarning')
+# calls whose result, or what they draw, a reader expects to see under the cell
+DISPLAY_CALLS = {'show_batch', 'show_results', 'show_doc', 'lr_find', 'display', 'print', 'pprint', 'DataFrame', 'Series',
+                 'Markdown', 'HTML', 'fit', 'fit_one_cycle', 'fine_tune', 'fit_flat_cos', 'fit_sgdr', 'plot_loss',
+                 'plot_lr_find', 'plot_confusion_matrix', 'most_confused', 'head', 'tail', 'describe', 'predict',
+                 'validate', 'summary'}
+HIDDEN = {'hide', 'export', 'exports', 'exporti', 'exec_doc'}  # cells a reader does not see run, or whose output nbdev makes
+
+def local_paths(root:Path=ROOT)->re.Pattern:
+    "Local paths that must not be in a page: the usual home, temporary and install folders, and the checkout's own path."
+    return re.compile('|'.join(map(re.escape, ['/work/', '/root/', '/home/', '/tmp/', 'site-packages', str(root)])))
+
+def nb_path(name)->Path:
+    "A notebook from its path or its name in `nbs/` (`24_stream`, `24_stream.ipynb`)."
+    p = Path(name)
+    if p.suffix == '.ipynb' and p.exists(): return p.resolve()
+    return ROOT/'nbs'/f'{p.stem}.ipynb'
+
+def directives(src:str)->dict:
+    "The nbdev directives (`#| key: value` lines) of a cell's source."
+    res = {}
+    for l in src.splitlines():
+        m = re.match(r'\s*#\|\s*([\w-]+)\s*:?\s*(.*)', l)
+        if m: res[m.group(1)] = m.group(2).strip()
+    return res
+
+def parse_cell(src:str):
+    "The cell's source as a Python module, IPython magics and shell lines replaced by `pass`; `None` if it does not parse."
+    src = '\n'.join(re.sub(r'^(\s*)[%!?].*', r'\1pass', l) for l in src.splitlines())
+    try: return ast.parse(src)
+    except SyntaxError: return None
+
+def call_name(node)->str:
+    "The name a call is made by: `learn.show_batch(...)` → `show_batch`."
+    f = node.func
+    return f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ''
+
+def displays(src:str)->bool:
+    "Whether the cell ends with an expression that shows something: a display call (`show_batch(...)`, `print(...)`…), a name, a value."
+    code = [l for l in src.splitlines() if l.strip() and not l.strip().startswith('#')]
+    if not code or code[-1].rstrip().endswith(';'): return False  # `;` hides the result
+    tree = parse_cell(src)
+    if tree is None or not tree.body or not isinstance(tree.body[-1], ast.Expr): return False  # assignments, imports, loops…
+    v = tree.body[-1].value
+    if isinstance(v, ast.Call):
+        n = call_name(v)
+        if n.startswith('test_'): return False
+        return n in DISPLAY_CALLS or n.startswith(('show_', 'plot_'))
+    return isinstance(v, (ast.Name, ast.Attribute, ast.Subscript, ast.Constant, ast.JoinedStr, ast.BinOp, ast.Compare,
+                          ast.Tuple, ast.List, ast.Dict, ast.Set)) and not (isinstance(v, ast.Constant) and v.value is None)
+
+def output_texts(o)->list:
+    "The text a reader can see in one output: stream text, text mime types, an error's name, value and traceback."
+    if o.get('output_type') == 'stream': return [o.get('text', '')]
+    if o.get('output_type') == 'error': return [o.get('ename', ''), o.get('evalue', ''), *o.get('traceback', [])]
+    return [v if isinstance(v, str) else ''.join(v) for k, v in o.get('data', {}).items() if k.startswith('text/')]
+
+def snippet(t:str, m:re.Match, width:int=60)->str:
+    "The text around a match, on one line (control characters escaped)."
+    s = t[max(0, m.start() - width):m.end() + width]
+    return s.encode('unicode_escape').decode('ascii', 'backslashreplace')[:3 * width]
+
+def output_problems(cells:list, root:Path=ROOT)->dict:
+    "Per kind of output problem, one line per problem found in the cells' saved outputs: `cell N: what`."
+    res, paths = {k: [] for k in OUTPUT_KINDS}, local_paths(root)
+    for i, c in enumerate(cells):
+        if c.get('cell_type') != 'code': continue
+        src, outs = ''.join(c.get('source', '')), c.get('outputs', [])
+        d = directives(src)
+        for o in outs:
+            if o.get('output_type') == 'error': res['error'].append(f"cell {i}: {o.get('ename')}: {o.get('evalue', '')[:120]}")
+            if o.get('output_type') == 'stream' and o.get('name') == 'stderr':
+                res['stderr'].append(f"cell {i}: {o.get('text', '')[:120].encode('unicode_escape').decode('ascii')}")
+            for t in output_texts(o):
+                for kind, pat in (('progress', PROGRESS), ('warning', WARNING), ('local_path', paths)):
+                    if m := pat.search(t): res[kind].append(f"cell {i}: {snippet(t, m)}")
+        if not outs and not HIDDEN & set(d) and d.get('eval') != 'false' and d.get('output') != 'false' and displays(src):
+            res['empty_display'].append(f"cell {i}: {src.strip().splitlines()[-1][:120]}")
+    return res
+
+def patched_name(node)->str|None:
+    "`Class.meth` for a function `@patch`ed onto a class (the annotation of its first parameter), else `None`."
+    if not any((d.id if isinstance(d, ast.Name) else call_name(d) if isinstance(d, ast.Call) else '') in ('patch', 'patch_to')
+               for d in node.decorator_list): return None
+    a = node.args.args[0].annotation if node.args.args else None
+    if isinstance(a, ast.Subscript): a = a.value  # `self:type[Cls]`
+    return f"{a.id}.{node.name}" if isinstance(a, ast.Name) else None
+
+def exported_symbols(cells:list)->list:
+    "The public functions and classes of a notebook's `#| export` cells (`Class.meth` for `@patch`ed ones), and its `_all_` names."
+    res = []
+    for c in cells:
+        if c.get('cell_type') != 'code': continue
+        src = ''.join(c.get('source', ''))
+        if not {'export', 'exports'} & set(directives(src)): continue
+        tree = parse_cell(src)
+        for n in (tree.body if tree else []):
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                name = (patched_name(n) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) else None) or n.name
+                if not name.split('.')[-1].startswith('_'): res.append(name)
+            elif isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == '_all_' for t in n.targets):
+                try: res += [o for o in ast.literal_eval(n.value) if isinstance(o, str)]
+                except ValueError: pass
+    return list(dict.fromkeys(res))
+
+def show_doc_names(cells:list)->set:
+    "The names that the notebook's cells pass to `show_doc`."
+    return {m for c in cells if c.get('cell_type') == 'code' for m in re.findall(r'show_doc\(\s*([\w.]+)', ''.join(c.get('source', '')))}
+
+def default_exp(cells:list)->str|None:
+    "The module a notebook exports to (`#| default_exp`)."
+    return next((directives(''.join(c.get('source', ''))).get('default_exp') for c in cells if c.get('cell_type') == 'code'
+                 and 'default_exp' in directives(''.join(c.get('source', '')))), None)
+
+def missing_docments(obj)->list:
+    "The parameters of a function (a class: its own `__init__`) that have no docment; `self`, `cls` and the return left out."
+    from dataclasses import is_dataclass
+    from fastcore.docments import docments
+    if isinstance(obj, type) and '__init__' not in vars(obj) or not callable(obj): return []  # an inherited `__init__`
+    own = set(vars(obj).get('__annotations__', {})) if is_dataclass(obj) else None  # a dataclass: its own fields, not its bases'
+    if isinstance(obj, type) and not is_dataclass(obj): obj = obj.__init__
+    try: docs = docments(obj, full=True, args_kwargs=True)
+    except OSError: return ['(source not found)']
+    return [k for k, v in docs.items() if k not in ('self', 'cls', 'return') and v.docment is None and (own is None or k in own)]
+
+def api_problems(cells:list)->dict:
+    "Exported symbols with no `show_doc` cell in the notebook, and exported parameters without a docment (imports `fasthf.<module>`)."
+    syms, shown, res = exported_symbols(cells), show_doc_names(cells), {k: [] for k in API_KINDS}
+    res['no_show_doc'] = [s for s in syms if s not in shown]
+    mod = default_exp(cells)
+    if not (mod and syms): return res
+    try:
+        with warnings.catch_warnings():  # the libraries' import-time warnings are not this report's business
+            warnings.simplefilter('ignore'); m = importlib.import_module(f'fasthf.{mod}')
+    except Exception as e:
+        res['no_docments'].append(f"fasthf.{mod} could not be imported: {type(e).__name__}: {e}")
+        return res
+    for s in syms:
+        obj = m
+        for part in s.split('.'): obj = getattr(obj, part, None)
+        if obj is not None and (miss := missing_docments(obj)): res['no_docments'].append(f"{s}: {', '.join(miss)}")
+    return res
+
+def check_notebook(path:Path, api:bool=True, clean=None)->dict:
+    "One notebook's report: its status (ok, FAILED or pending), a count and the first few examples of each problem."
+    import nbformat
+    clean = CLEAN if clean is None else clean
+    cells = nbformat.read(path, as_version=4).cells
+    probs = output_problems(cells)
+    if api: probs.update(api_problems(cells))
+    n_out = sum(len(probs[k]) for k in OUTPUT_KINDS)
+    listed = path.stem in clean
+    return {'notebook': path.stem, 'status': ('FAILED' if n_out else 'ok') if listed else 'pending', 'output_problems': n_out,
+            'counts': {k: len(v) for k, v in probs.items() if v}, 'examples': {k: v[:N_EXAMPLES] for k, v in probs.items() if v}}
+
+def check_outputs(names=None, api:bool=True, clean=None)->dict:
+    "The saved-outputs report of the notebooks `names` (default every notebook): ok unless a `CLEAN` one has an output problem."
+    clean = CLEAN if clean is None else clean
+    paths = [nb_path(n) for n in names] if names else sorted((ROOT/'nbs').glob('*.ipynb'))
+    missing = [str(p) for p in paths if not p.exists()]
+    res = [check_notebook(p, api, clean) for p in paths if p.exists()]
+    return {'ok': not missing and all(r['status'] != 'FAILED' for r in res), 'missing': missing, 'notebooks': res}
+
+def print_outputs_report(rep:dict):
+    "A line per notebook, then the JSON report as the last line."
+    for r in rep['notebooks']:
+        print(f"{r['notebook']}: {r['status']}" + (f" ({', '.join(f'{k} {v}' for k, v in r['counts'].items())})" if r['counts'] else ''))
+        if r['status'] == 'FAILED':
+            for k in OUTPUT_KINDS:
+                for e in r['examples'].get(k, []): print(f"    {k}: {e}")
+    for m in rep['missing']: print(f"no such notebook: {m}")
+    print(json.dumps(rep))
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
     p.add_argument('--pages', nargs='+', default=['index', '03_classification'])
     p.add_argument('--out', default=str(ROOT/'docs_check'))
+    p.add_argument('--outputs', nargs='*', metavar='NB', help="check the notebooks' saved outputs only (default: every notebook), no browser")
+    p.add_argument('--no-api', action='store_true', help="with --outputs: skip the show_doc and docments report (no fasthf import)")
     a = p.parse_args()
+    if a.outputs is not None:
+        rep = check_outputs(a.outputs, api=not a.no_api)
+        print_outputs_report(rep)
+        sys.exit(0 if rep['ok'] else 1)
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     subprocess.run(['nbdev-proc-nbs'], cwd=ROOT, check=True, capture_output=True)
     every = sorted(f.stem for f in (ROOT/'_proc').glob('*.ipynb'))
