@@ -23,6 +23,16 @@ def test_pages_render_and_show_what_they_promise(tmp_path):
 sys.path.insert(0, str(ROOT/'tools'))
 import check_docs
 
+def test_clean_notebooks_have_clean_outputs():
+    "The ratchet: every notebook in `CLEAN` saves only what a reader should see (the check's CLI, as CI runs it)."
+    assert check_docs.CLEAN, 'CLEAN lists no notebook'
+    r = subprocess.run([sys.executable, str(ROOT/'tools'/'check_docs.py'), '--outputs', *check_docs.CLEAN, '--no-api'],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout[-3000:]
+    rep = json.loads(r.stdout.strip().splitlines()[-1])
+    assert rep['ok'] and [n['notebook'] for n in rep['notebooks']] == check_docs.CLEAN
+    assert all(n['status'] == 'ok' and n['output_problems'] == 0 for n in rep['notebooks'])
+
 def test_output_check_finds_each_problem(tmp_path):
     "A notebook holding each kind of noise is reported for each, and fails once it is listed as clean."
     import nbformat
