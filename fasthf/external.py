@@ -353,9 +353,10 @@ def build_data(name:str, ds:DataSet, cache:Path, mirror:Path|None=None)->Path:
 def get_data(name:str, # A dataset of `datasets`, e.g. 'imdb_sample'
              cache:str|Path|None=None, # Cache folder; default `$FASTHF_CACHE` or `~/.fasthf/data`
              mirror:str|Path|None=None, # Local mirror laid out like shared/data; default `$FASTHF_DATA` or a `shared/data` beside the checkout
-             datasets:dict=DATASETS # The registry (tests pass entries pointed elsewhere with `DataSet.with_base`)
+             datasets:dict|None=None # The registry; default `DATASETS` (tests pass entries pointed elsewhere with `DataSet.with_base`)
             )->Path:
     "The folder of dataset `name`, laid out like shared/data/`name`: from the mirror, the cache, or downloaded and cut."
+    datasets = DATASETS if datasets is None else datasets
     if name not in datasets: raise HFDataError(f"unknown dataset {name!r}: use one of {', '.join(datasets)}")
     ds, mirror = datasets[name], find_mirror(mirror)
     if mirror is not None and not check_data(mirror/name, ds, sha=False): return mirror/name
@@ -375,7 +376,7 @@ class DataRoot:
     "A stand-in for the shared/data folder: `DataRoot()/'imdb_sample'` is `get_data('imdb_sample')`."
     def __init__(self, cache:str|Path|None=None, # Cache folder, as in `get_data`
                  mirror:str|Path|None=None, # Local mirror, as in `get_data`
-                 datasets:dict=DATASETS # The registry, as in `get_data`
+                 datasets:dict|None=None # The registry, as in `get_data`
                 ): self.cache, self.mirror, self.datasets = cache, mirror, datasets
     def __truediv__(self, name:str)->Path: return get_data(name, self.cache, self.mirror, self.datasets)
     def __repr__(self): return f"DataRoot(mirror={find_mirror(self.mirror)}, cache={data_cache(self.cache)})"
