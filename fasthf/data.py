@@ -310,9 +310,9 @@ class TokenCache:
         return dict(format=_TOKEN_FORMAT, fasthf=__version__, texts=_texts_digest(keys), n=len(keys),
                     tokenizer=tokenizer_state(tfm.tokenizer), **{k: repr(v) for k, v in tfm.settings.items()})
 
-    def key(self, tfm, keys:list)->str:
-        "The 32-hex name of the files holding the ids of `keys` tokenised by `tfm`."
-        return hashlib.blake2b(json.dumps(self.settings(tfm, keys), sort_keys=True).encode(), digest_size=16).hexdigest()
+    def key(self, tfm, keys:list, settings:dict|None=None)->str:
+        "The 32-hex name of the files holding the ids of `keys` tokenised by `tfm` (`settings`: `self.settings(tfm, keys)` if computed)."
+        return hashlib.blake2b(json.dumps(settings or self.settings(tfm, keys), sort_keys=True).encode(), digest_size=16).hexdigest()
 
 # %% ../nbs/01_data.ipynb #8622e438
 def _read_cached(meta_path:Path, n:int, verify:bool=True):
@@ -356,14 +356,14 @@ def build_parallel(self:TokenCache, tfm, keys:list, key:str, arrow:Path):
         del ds
 
 @patch
-def build(self:TokenCache, tfm, keys:list, key:str)->TokenTable:
+def build(self:TokenCache, tfm, keys:list, key:str, settings:dict|None=None)->TokenTable:
     "Tokenise `keys` batch by batch (with `Dataset.map` on `num_proc` processes if asked), write the Arrow file then its sidecar, each atomically."
     arrow, meta = self.dir/f'{key}.arrow', self.dir/f'{key}.json'
     meta.unlink(missing_ok=True)  # from here until the sidecar is written, the files are not trusted
     self.dir.mkdir(parents=True, exist_ok=True)
     if (self.num_proc or 1) > 1: self.build_parallel(tfm, keys, key, arrow)
     else: atomic_write(arrow, partial(_write_batches, tfm, keys))
-    info = {'settings': self.settings(tfm, keys), 'rows': len(keys), 'size': arrow.stat().st_size, 'blake2b': _digest(arrow)}
+    info = {'settings': settings or self.settings(tfm, keys), 'rows': len(keys), 'size': arrow.stat().st_size, 'blake2b': _digest(arrow)}
     atomic_write(meta, json.dumps(info, indent=1))
     return TokenTable(_read_cached(meta, len(keys), verify=False), keys, arrow)
 
@@ -372,12 +372,13 @@ def load(self:TokenCache, tfm, keys:list)->TokenTable:
     "The ids of distinct `keys` tokenised by `HFTokenize` `tfm`: read from the cache, or tokenised and written there (a bad file is rebuilt)."
     if len({isinstance(k, tuple) for k in keys}) > 1: raise HFDataError("the texts mix single texts and pairs: the token cache holds one or the other")
     check_writable(self.dir, 'token cache folder')
-    key = self.key(tfm, keys)
+    st = self.settings(tfm, keys)  # hashes every text: once
+    key = self.key(tfm, keys, st)
     meta = self.dir/f'{key}.json'
     if meta.exists():
         try: return TokenTable(_read_cached(meta, len(keys), self.verify), keys, meta.with_suffix('.arrow'))
         except (ValueError, KeyError) as e: warnings.warn(f"rebuilding the token cache {meta.with_suffix('.arrow')}: {e}")
-    return self.build(tfm, keys, key)
+    return self.build(tfm, keys, key, st)
 
 # %% ../nbs/01_data.ipynb #5527ddef
 def apply_each(
