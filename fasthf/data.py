@@ -6,7 +6,7 @@ Docs: https://fasthf.github.io/fasthf/data.html.md"""
 
 # %% ../nbs/01_data.ipynb #4917bd4c
 from __future__ import annotations
-import difflib, hashlib, json, os, re, tempfile, unicodedata, warnings
+import difflib, hashlib, itertools, json, os, re, tempfile, unicodedata, warnings
 from functools import partial
 from pathlib import Path
 import numpy as np
@@ -255,10 +255,15 @@ def _tokenize(tokenizer, keys:list, max_len=None, truncation=True, prefix:str=''
     else: kw = {}
     return tokenizer(*args, **kw, truncation=truncation, max_length=max_len, return_attention_mask=False, **(tok_kwargs or {}))
 
+def _int32_lists(v:list)->pa.ListArray:
+    "Lists of ints as an Arrow `list<int32>` array, through NumPy (an order of magnitude faster than `pa.array` on nested lists)."
+    off = np.zeros(len(v) + 1, np.int32); np.cumsum(np.fromiter(map(len, v), np.int32, len(v)), out=off[1:])
+    return pa.ListArray.from_arrays(pa.array(off), pa.array(np.fromiter(itertools.chain.from_iterable(v), np.int32, int(off[-1]))))
+
 def _map_batch(batch:dict, tokenizer=None, settings=None)->pa.Table:
     "A `Dataset.map` function: texts (column `a`) or pairs (`a`, `b`) to int32 list columns of token ids."
     keys = list(zip(batch['a'], batch['b'])) if 'b' in batch else batch['a']
-    return pa.table({n: pa.array(v, pa.list_(pa.int32())) for n, v in _tokenize(tokenizer, keys, **settings).items()})
+    return pa.table({n: _int32_lists(v) for n, v in _tokenize(tokenizer, keys, **settings).items()})
 
 # %% ../nbs/01_data.ipynb #b4ee9b1a
 class TokenTable:
