@@ -328,7 +328,10 @@ def _read_cached(meta_path:Path, n:int, verify:bool=True):
     if not f.is_file(): raise ValueError(f"{f.name} is missing")
     if f.stat().st_size != meta['size']: raise ValueError(f"{f.name} has {f.stat().st_size} bytes, the sidecar says {meta['size']} (truncated?)")
     if verify and _digest(f) != meta['blake2b']: raise ValueError(f"{f.name}'s checksum differs from the sidecar's (corrupt)")
-    # memory-mapped as `datasets.Dataset.from_file` reads it, without importing `datasets` (half a second of a cached build)
+    return _open_arrow(f, n)
+
+def _open_arrow(f:Path, n:int):
+    "Arrow stream file `f` memory-mapped, as `datasets.Dataset.from_file` reads it (without importing `datasets`); `ValueError` unless it has `n` rows."
     try: tbl = pa.ipc.open_stream(pa.memory_map(str(f))).read_all()
     except Exception as e: raise ValueError(f"{f.name} is unreadable ({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
     if tbl.num_rows != n: raise ValueError(f"{f.name} has {tbl.num_rows} rows, not {n}")
@@ -370,7 +373,7 @@ def build(self:TokenCache, tfm, keys:list, key:str, settings:dict|None=None)->To
     else: atomic_write(arrow, partial(_write_batches, tfm, keys))
     info = {'settings': settings or self.settings(tfm, keys), 'rows': len(keys), 'size': arrow.stat().st_size, 'blake2b': _digest(arrow)}
     atomic_write(meta, json.dumps(info, indent=1))
-    return TokenTable(_read_cached(meta, len(keys), verify=False), keys, arrow)
+    return TokenTable(_open_arrow(arrow, len(keys)), keys, arrow)  # not through the sidecar: another process building the same key may be rewriting it
 
 @patch
 def load(self:TokenCache, tfm, keys:list)->TokenTable:

@@ -162,3 +162,13 @@ def test_defaults_follow_datasets(shared, tok, tmp_path, monkeypatch):
     with pytest.raises(HFDataError, match='token cache folder') as e:
         HFDataLoaders.from_file(tmp_path/'d.csv', tok, cache_dir=tmp_path/'afile'/'tokens', **kw)
     assert '\n' not in str(e.value)
+
+def test_concurrent_builds_of_one_key(imdb, minilm, tmp_path):
+    "Three processes building the same data into one cache folder at once (parallel notebooks, two runs on one dataset): all succeed, with the same ids."
+    env = {**os.environ, 'HF_HUB_OFFLINE': '1', 'TRANSFORMERS_OFFLINE': '1', 'HF_DATASETS_OFFLINE': '1'}
+    ps = [subprocess.Popen([sys.executable, '-c', SCRIPT, str(imdb), str(minilm), str(tmp_path), 'count'], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, env=env) for _ in range(3)]
+    outs = [p.communicate(timeout=300) for p in ps]
+    assert all(p.returncode == 0 for p in ps), [o[1][-1500:] for o in outs]
+    res = [json.loads(o[0].strip().splitlines()[-1]) for o in outs]
+    assert len({r['ids'] for r in res}) == 1 and len(list(tmp_path.glob('*.arrow'))) == 1
