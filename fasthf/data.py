@@ -356,8 +356,9 @@ def build_parallel(self:TokenCache, tfm, keys:list, key:str, arrow:Path):
     "Tokenise `keys` with `Dataset.map` on `num_proc` processes, each writing its shard; the shards' batches copied into `arrow`."
     from datasets import Dataset
     fn = partial(_map_batch, tokenizer=tfm.tokenizer, settings=tfm.settings)
+    cols = _cols(keys)
     with tempfile.TemporaryDirectory(dir=self.dir, prefix='.tokenising-') as tmp:
-        ds = Dataset.from_dict(_cols(keys)).map(fn, batched=True, batch_size=tfm.batch_size, remove_columns=['a', 'b'][:len(_cols(keys[:1]))],
+        ds = Dataset.from_dict(cols).map(fn, batched=True, batch_size=tfm.batch_size, remove_columns=list(cols),
                                                 num_proc=self.num_proc, cache_file_name=str(Path(tmp)/'ids.arrow'), new_fingerprint=key,
                                                 desc='fasthf: tokenising')
         atomic_write(arrow, partial(_write_arrow, ds.data.table))  # memory-mapped record batches, copied one by one

@@ -36,9 +36,9 @@ from .learner import HFLearner, hf_learner
 # %% auto #0
 __all__ = ['TEXT_SUFFIXES', 'SIZES', 'doc_separator', 'split_documents', 'lm_cache_dir', 'clear_lm_cache', 'TextHasher',
            'LMTokens', 'lm_tokens', 'HFLMDataLoader', 'HFLMBlock', 'lm_texts', 'iter_documents', 'lm_documents',
-           'HFLMDataLoaders', 'HFLMStreamDL', 'check_lm_options', 'lm_dataloaders', 'LMLossFlat', 'LMAccuracy',
-           'hf_lm_splitter', 'train_tokenizer', 'lm_config', 'generate_texts_lm', 'fill_mask_texts', 'LMLearner',
-           'hf_lm_learner']
+           'HFLMDataLoaders', 'HFLMStreamDL', 'shuffle_buffer_draw', 'check_lm_options', 'lm_dataloaders', 'LMLossFlat',
+           'LMAccuracy', 'hf_lm_splitter', 'train_tokenizer', 'lm_config', 'generate_texts_lm', 'fill_mask_texts',
+           'LMLearner', 'hf_lm_learner']
 
 # %% ../nbs/06_lm.ipynb #ab36ba94
 def doc_separator(tokenizer)->int|None:
@@ -726,16 +726,25 @@ def _refill(self:HFLMStreamDL):
     n = len(flat) // self.seq_len
     self.ready, self.ready_i, self.tail = flat[:n * self.seq_len].reshape(n, self.seq_len), 0, flat[n * self.seq_len:].copy()
 
+def shuffle_buffer_draw(
+    pool:list, # The buffer, filled in place
+    item, # The item just read from the stream (never `None`)
+    size:int, # The buffer's capacity; 1: no shuffling
+    g:np.random.Generator, # Draws the slot
+):
+    "Pass `item` through a shuffle buffer: `None` while the buffer fills, then the item in a random slot, `item` taking its place."
+    if size == 1: return item
+    if len(pool) < size: pool.append(item); return None
+    k = int(g.integers(size)); out, pool[k] = pool[k], item
+    return out
+
 @patch
 def next_block(self:HFLMStreamDL)->np.ndarray:
     "The next block: the stream's blocks pass through a buffer of `shuffle_buffer` blocks, one drawn at random replacing each."
     while True:
         while self.ready_i >= len(self.ready): self._refill()
         blk = self.ready[self.ready_i]; self.ready_i += 1
-        if self.shuffle_buffer == 1: return blk
-        if len(self.pool) < self.shuffle_buffer: self.pool.append(blk); continue
-        k = int(self.g.integers(self.shuffle_buffer)); out, self.pool[k] = self.pool[k], blk
-        return out
+        if (out := shuffle_buffer_draw(self.pool, blk, self.shuffle_buffer, self.g)) is not None: return out
 
 @patch
 def create_item(self:HFLMStreamDL, i):

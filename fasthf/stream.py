@@ -24,6 +24,7 @@ from fastai.torch_core import default_device
 from transformers import DataCollatorWithPadding
 from .core import HFDataError
 from .data import HFDataLoaders, HFSortedDL, HFTextBlock, HFTokenize, LabelReader, TABLE_SUFFIXES
+from .lm import shuffle_buffer_draw
 from .data import class_name, read_table, split_labels, text_key
 
 # %% auto #0
@@ -332,10 +333,7 @@ def _draw(self:HFStreamDL)->tuple:
     while True:
         while self.pending_i >= len(self.pending): self.pending, self.pending_i = self._read(), 0
         it = self.pending[self.pending_i]; self.pending_i += 1
-        if self.shuffle_buffer == 1: return it
-        if len(self.pool) < self.shuffle_buffer: self.pool.append(it); continue
-        k = int(self.g.integers(self.shuffle_buffer)); out, self.pool[k] = self.pool[k], it
-        return out
+        if (out := shuffle_buffer_draw(self.pool, it, self.shuffle_buffer, self.g)) is not None: return out
 
 # %% ../nbs/24_stream.ipynb #52955d1a
 @patch
