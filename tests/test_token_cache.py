@@ -172,3 +172,12 @@ def test_concurrent_builds_of_one_key(imdb, minilm, tmp_path):
     assert all(p.returncode == 0 for p in ps), [o[1][-1500:] for o in outs]
     res = [json.loads(o[0].strip().splitlines()[-1]) for o in outs]
     assert len({r['ids'] for r in res}) == 1 and len(list(tmp_path.glob('*.arrow'))) == 1
+
+def test_num_proc_build(shared, tok, tmp_path):
+    "`num_proc=2` tokenises with `Dataset.map` on two processes into the same key: the ids equal the in-memory ones."
+    from fasthf.data import HFDataLoaders
+    df, kw = small(shared), dict(valid_col='is_valid', max_len=64, bs=8, seed=0)
+    mem = HFDataLoaders.from_df(df, tok, **kw)
+    par = HFDataLoaders.from_df(df, tok, cache_dir=tmp_path, num_proc=2, **kw)
+    assert len(list(tmp_path.glob('*.arrow'))) == 1
+    for a, b in zip(mem.train_ds, par.train_ds): assert all(np.array_equal(a[0][k], b[0][k]) for k in a[0])
