@@ -131,7 +131,9 @@ def card_data(
                          tags=list(dict.fromkeys(['fasthf', 'fastai', *(tags or [])])))
 
 # %% ../nbs/18_card.ipynb #67cf7846
-def fmt_lr(lr)->str:
+def fmt_lr(
+    lr, # A number, a `slice`, or a list/tuple with one value per parameter group
+)->str:
     "A learning rate as fastai takes it: a number, a `slice` or one value per parameter group (lowest to highest)."
     if isinstance(lr, slice): return f"{lr.start:.0e} to {lr.stop:.0e}" if lr.start is not None else f"{lr.stop:.0e}"
     if isinstance(lr, (list, tuple)): return f"{lr[0]:.0e}" if len(set(lr)) == 1 else f"{lr[0]:.0e} to {lr[-1]:.0e}"
@@ -158,7 +160,11 @@ def cli_command(
         parts.append(flag_name(k) if v is True else f"{flag_name(k)} {shlex.quote(str(v))}")
     return ' '.join(parts)
 
-def phase_row(i:int, p, n_groups)->str:
+def phase_row(
+    i:int, # The phase's number, from 1
+    p, # The phase: a `{'freeze_to', 'epochs', 'lr'}` dict or a `(freeze_to, epochs, lr)` tuple
+    n_groups, # Number of parameter groups, if known (`None`: not)
+)->str:
     "One row of the training table; `p` is a `{'freeze_to', 'epochs', 'lr'}` dict or a `(freeze_to, epochs, lr)` tuple."
     if not isinstance(p, dict): p = dict(zip(('freeze_to', 'epochs', 'lr'), p))
     return f"| {i} | {trained_groups(p['freeze_to'], n_groups)} | {p['epochs']} | {fmt_lr(p['lr'])} |"
@@ -246,14 +252,18 @@ def usage_md(
     return '\n'.join(out)
 
 # %% ../nbs/18_card.ipynb #622b2e65
-def versions_md(packages=('fasthf', 'fastai', 'transformers', 'torch', 'datasets', 'huggingface_hub'))->str:
+def versions_md(
+    packages=('fasthf', 'fastai', 'transformers', 'torch', 'datasets', 'huggingface_hub'), # Distribution names to list
+)->str:
     "The 'Framework versions' section: the installed version of each package (those not installed left out)."
     def v(p):
         try: return version(p)
         except PackageNotFoundError: return None
     return '\n'.join(["## Framework versions\n", *[f"- {p} {v(p)}" for p in packages if v(p)]])
 
-def tokenizer_settings(folder:Path)->dict:
+def tokenizer_settings(
+    folder:Path, # A saved model folder
+)->dict:
     "The saved tokenizer's settings (`tokenizer_config.json`), `{}` if there are none."
     f = Path(folder)/'tokenizer_config.json'
     return json.loads(f.read_text()) if f.exists() else {}
@@ -299,13 +309,17 @@ def intro_md(
     return '\n'.join(out)
 
 # %% ../nbs/18_card.ipynb #48eccccd
-def folder_metrics(folder:Path)->dict:
+def folder_metrics(
+    folder:Path, # A saved model folder
+)->dict:
     "Metrics saved by `fasthf-train` (`metrics.json` in the model folder or its parent, the run's output folder), else `{}`."
     for f in (Path(folder)/'metrics.json', Path(folder).parent/'metrics.json'):
         if f.exists(): return json.loads(f.read_text())
     return {}
 
-def folder_examples(folder:Path)->list:
+def folder_examples(
+    folder:Path, # A saved model folder
+)->list:
     "The example inputs saved with the model (`examples.json`), else `[]`."
     f = Path(folder)/'examples.json'
     return json.loads(f.read_text()) if f.exists() else []
@@ -335,7 +349,8 @@ def model_card(
 # %% ../nbs/18_card.ipynb #3930a70f
 def write_model_card(
     folder:str|Path, # A saved fasthf model folder (or a `fasthf-train` output folder holding `model/`)
-    *args, **kwargs, # Passed to `model_card`
+    *args, # Passed to `model_card` (after `folder`)
+    **kwargs, # Passed to `model_card`
 )->Path:
     "Write `model_card`'s card as the folder's `README.md`, atomically (a temporary file, then `os.replace`)."
     card, path = model_card(folder, *args, **kwargs), model_folder(folder)/'README.md'

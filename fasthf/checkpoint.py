@@ -31,7 +31,9 @@ def _py_state(st)->list:
 def _py_restore(st)->tuple:
     return (st[0], tuple(st[1]), st[2])
 
-def rng_states(dls=None)->tuple:
+def rng_states(
+    dls=None, # `DataLoaders` whose loaders' generators are saved too; `None`: none
+)->tuple:
     "`(json_states, tensors)`: the Python, NumPy and torch generators, and those of `dls`' loaders."
     np_st = np.random.get_state()
     js = {'python': _py_state(random.getstate()), 'numpy': [np_st[0], np_st[1].tolist(), *np_st[2:]],
@@ -40,7 +42,11 @@ def rng_states(dls=None)->tuple:
     if torch.cuda.is_available(): ts.update({f'cuda{i}': s for i, s in enumerate(torch.cuda.get_rng_state_all())})
     return js, ts
 
-def set_rng_states(js:dict, ts:dict, dls=None):
+def set_rng_states(
+    js:dict, # The JSON states `rng_states` returned
+    ts:dict, # The tensor states (torch, CUDA) it returned
+    dls=None, # `DataLoaders` whose loaders' generators are restored (the ones saved, in order); `None`: none
+):
     "Restore generators saved by `rng_states`."
     random.setstate(_py_restore(js['python']))
     n = js['numpy']; np.random.set_state((n[0], np.array(n[1], dtype=np.uint32), *n[2:]))
@@ -97,7 +103,9 @@ def _stateful(dls)->bool:
     "Whether `dls`' training loader has a position of its own to save (`state_dict`, e.g. `HFLMStreamDL`)."
     return callable(getattr(type(getattr(dls, 'train', None)), 'state_dict', None))  # on the class: fastai loaders delegate attributes to their dataset
 
-def loader_state(dls)->dict|None:
+def loader_state(
+    dls, # The `DataLoaders` being trained on
+)->dict|None:
     "The training loader's position (`dls.train.state_dict()`: where a streamed corpus is), or `None` when it has none."
     return dls.train.state_dict() if _stateful(dls) else None
 
@@ -109,7 +117,12 @@ def set_loader_state(
     "Put the training loader back at the position `loader_state` saved in a checkpoint."
     dls.train.load_state_dict(_join_tree(js, ts))
 
-def save_checkpoint(learn, path:str|Path, meta:dict, epoch_rng:tuple|None=None)->Path:
+def save_checkpoint(
+    learn, # The `Learner` being trained
+    path:str|Path, # The `.safetensors` file to write
+    meta:dict, # JSON-able metadata saved with it (e.g. epoch, batch, fingerprint)
+    epoch_rng:tuple|None=None, # `rng_states()` taken when the epoch began, saved too (mid-epoch checkpoints)
+)->Path:
     "Write model, optimizer, random states, the training loader's position (if it has one) and `meta` (JSON) to `path` atomically (on rank 0 only: the ranks are in step)."
     path = Path(path)
     if rank_distrib(): return path
@@ -124,7 +137,9 @@ def save_checkpoint(learn, path:str|Path, meta:dict, epoch_rng:tuple|None=None)-
         meta['epoch_rng'] = epoch_rng[0]; ts.update({f'epoch_rng.{k}': v for k, v in epoch_rng[1].items()})
     return save_tensors(ts, path, {'fasthf': 'checkpoint', 'state': json.dumps(meta, default=_plain)})
 
-def load_checkpoint(path:str|Path)->tuple:
+def load_checkpoint(
+    path:str|Path, # A file written by `save_checkpoint`
+)->tuple:
     "`(tensors, meta)` of a checkpoint written by `save_checkpoint`, its checksum verified (safetensors: no pickle is run)."
     ts, md = load_tensors(path, 'checkpoint', 'delete it to start over', require=True)
     if md.get('fasthf') != 'checkpoint': raise HFDataError(f"{path} is not a fasthf checkpoint")
@@ -146,7 +161,11 @@ def fingerprint_diff(
     return [f"{k}: {_short(old.get(k, miss))} -> {_short(new.get(k, miss))}"
             for k in sorted({*old, *new}, key=str) if old.get(k, miss) != new.get(k, miss)]
 
-def check_fingerprint(old:dict|None, new:dict|None, file):
+def check_fingerprint(
+    old:dict|None, # The fingerprint saved in the checkpoint; `None`: nothing to check
+    new:dict|None, # This run's; `None`: nothing to check
+    file, # The checkpoint file, as the message names it
+):
     "Raise `HFDataError` naming the differing keys if checkpoint `file`'s fingerprint `old` is not this run's `new`."
     if old is None or new is None: return
     if diff := fingerprint_diff(old, new):

@@ -23,7 +23,9 @@ __all__ = ['CLASSIFICATION_TASKS', 'HEADS', 'problem_type', 'default_metrics', '
            'hf_classifier_learner', 'predict_classifier']
 
 # %% ../nbs/03_classification.ipynb #61d05334
-def problem_type(dls)->str:
+def problem_type(
+    dls, # `DataLoaders` whose target is a `CategoryBlock`, `MultiCategoryBlock` or `RegressionBlock`
+)->str:
     "The HF `problem_type` of `dls`' target: single-label, multi-label or regression."
     tfms = dls.train_ds.tls[-1].tfms if len(dls.train_ds.tls) > 1 else []
     if any(isinstance(t, (MultiCategorize, EncodedMultiCategorize)) for t in tfms): return 'multi_label_classification'
@@ -31,7 +33,9 @@ def problem_type(dls)->str:
     if any(isinstance(t, RegressionSetup) for t in tfms): return 'regression'
     raise ValueError("the DataLoaders' target is not a CategoryBlock, MultiCategoryBlock or RegressionBlock")
 
-def default_metrics(kind:str)->list:
+def default_metrics(
+    kind:str, # A problem type: `single_label_classification`, `multi_label_classification` or `regression`
+)->list:
     "fastai metrics for a problem type, named as the CLI reports them."
     if kind == 'single_label_classification': return [accuracy]
     if kind == 'multi_label_classification':
@@ -42,7 +46,11 @@ def default_metrics(kind:str)->list:
 # %% ../nbs/03_classification.ipynb #cb32af84
 class ClassifierFormatter:
     "Turn activations into pipeline-like dicts: `label`/`score` (+ all `probs`), multi-label `labels`, or a regression `score`."
-    def __init__(self, vocab, kind, thresh=0.5): store_attr()
+    def __init__(self,
+        vocab, # Class names by label id (`None` for regression)
+        kind, # The problem type, as `problem_type` names it
+        thresh=0.5, # Multi-label: the probability above which a label is predicted
+    ): store_attr()
     def __call__(self, probs, decoded)->list:
         if self.kind == 'regression':
             return [{'score': p.item() if p.numel() == 1 else p.tolist()} for p in probs]

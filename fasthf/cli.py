@@ -53,7 +53,9 @@ def task_parser(
         else: p.add_argument(flag_name(name), metavar=name.upper(), help=h, choices=f.choices)
     return p
 
-def parse_train(argv:list)->tuple:
+def parse_train(
+    argv:list, # The command line's arguments, without the program name
+)->tuple:
     "`(task name, given settings)` of a `fasthf-train` command line; a flag the task does not have is refused in one line."
     pre = _Parser(prog='fasthf-train', add_help=False, allow_abbrev=False)
     pre.add_argument('--task'); pre.add_argument('--config')

@@ -22,7 +22,10 @@ class HFDataError(ValueError):
 
 def _tok_name(tokenizer)->str: return f"tokenizer {type(tokenizer).__name__} ({getattr(tokenizer, 'name_or_path', '')!r})"
 
-def check_tokenizer(model, tokenizer):
+def check_tokenizer(
+    model, # A `transformers` model
+    tokenizer, # The tokenizer meant to feed it
+):
     "Raise `HFDataError` if `tokenizer` can produce ids `model`'s input embeddings lack, or pads with another id than its config."
     emb = model.get_input_embeddings() if hasattr(model, 'get_input_embeddings') else None
     n_emb = getattr(emb, 'num_embeddings', None)
@@ -82,7 +85,9 @@ def ensure_fp32(
     return model
 
 # %% ../nbs/00_core.ipynb #e299be25
-def model_input_names(model)->set:
+def model_input_names(
+    model, # A `transformers` model, or a PEFT model wrapping one
+)->set:
     "Names of the tensors `model.forward` accepts; a wrapper passing `**kwargs` on (a PEFT model) adds its base model's."
     ps = inspect.signature(model.forward).parameters.values()
     names = {p.name for p in ps if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}

@@ -48,7 +48,11 @@ def _rows(idxs, n=5)->str:
     idxs = list(idxs)
     return ', '.join(map(str, idxs[:n])) + (f' … ({len(idxs)} rows)' if len(idxs) > n else '')
 
-def check_columns(df:pd.DataFrame, cols, source:str='the data'):
+def check_columns(
+    df:pd.DataFrame, # The table
+    cols, # Column name(s) it must have (`None` entries are skipped)
+    source:str='the data', # How the message names the data
+):
     "Raise `HFDataError` naming any of `cols` missing from `df` (with the closest existing name)."
     for c in L(cols):
         if c is None or c in df.columns: continue
@@ -352,7 +356,12 @@ def _write_batches(tfm, keys:list, path):
         if w is not None: w.close()
 
 @patch
-def build_parallel(self:TokenCache, tfm, keys:list, key:str, arrow:Path):
+def build_parallel(self:TokenCache,
+    tfm, # The `HFTokenize` transform: its tokenizer, settings and `batch_size`
+    keys:list, # Distinct texts (or text pairs) to tokenise
+    key:str, # Their cache key (`self.key`), the fingerprint of the `Dataset.map` run
+    arrow:Path, # The Arrow file to write
+):
     "Tokenise `keys` with `Dataset.map` on `num_proc` processes, each writing its shard; the shards' batches copied into `arrow`."
     from datasets import Dataset
     fn = partial(_map_batch, tokenizer=tfm.tokenizer, settings=tfm.settings)
@@ -365,7 +374,12 @@ def build_parallel(self:TokenCache, tfm, keys:list, key:str, arrow:Path):
         del ds
 
 @patch
-def build(self:TokenCache, tfm, keys:list, key:str, settings:dict|None=None)->TokenTable:
+def build(self:TokenCache,
+    tfm, # The `HFTokenize` transform: its tokenizer, settings and `batch_size`
+    keys:list, # Distinct texts (or text pairs) to tokenise
+    key:str, # Their cache key (`self.key`): the files' name
+    settings:dict|None=None, # `self.settings(tfm, keys)`, written to the sidecar; `None`: computed here
+)->TokenTable:
     "Tokenise `keys` batch by batch (with `Dataset.map` on `num_proc` processes if asked), write the Arrow file then its sidecar, each atomically."
     arrow, meta = self.dir/f'{key}.arrow', self.dir/f'{key}.json'
     meta.unlink(missing_ok=True)  # from here until the sidecar is written, the files are not trusted
@@ -377,7 +391,10 @@ def build(self:TokenCache, tfm, keys:list, key:str, settings:dict|None=None)->To
     return TokenTable(_open_arrow(arrow, len(keys)), keys, arrow)  # not through the sidecar: another process building the same key may be rewriting it
 
 @patch
-def load(self:TokenCache, tfm, keys:list)->TokenTable:
+def load(self:TokenCache,
+    tfm, # The `HFTokenize` transform: its tokenizer and settings
+    keys:list, # Distinct texts (or text pairs), all of one kind
+)->TokenTable:
     "The ids of distinct `keys` tokenised by `HFTokenize` `tfm`: read from the cache, or tokenised and written there (a bad file is rebuilt)."
     if len({isinstance(k, tuple) for k in keys}) > 1: raise HFDataError("the texts mix single texts and pairs: the token cache holds one or the other")
     check_writable(self.dir, 'token cache folder')
@@ -510,7 +527,9 @@ class HFTokenize(ItemTransform):
         return TitledStr(self.tokenizer.decode(ids, skip_special_tokens=True))
 
 # %% ../nbs/01_data.ipynb #a7e023dc
-def hf_len(item)->int:
+def hf_len(
+    item, # A `(dict of token ids, target…)` item
+)->int:
     "Length in tokens of a `(dict, …)` item."
     return len(item[0]['input_ids'])
 
@@ -528,7 +547,16 @@ def _as_str(o)->str:
     return str(o)
 
 @dispatch
-def show_results(x:TensorHFText, y, samples, outs, ctxs=None, max_n=10, trunc_at=150, **kwargs):
+def show_results(
+    x:TensorHFText, # The batch's inputs (dispatch on their type)
+    y, # The batch's targets
+    samples, # Decoded `(text, target…)` items
+    outs, # Decoded predictions, one tuple per item
+    ctxs=None, # Unused: the table is displayed, not drawn in contexts
+    max_n=10, # Most rows shown
+    trunc_at=150, # Texts are cut to this many words (`TitledStr.truncate`)
+    **kwargs, # Unused (what `show_results` callers pass on)
+):
     "Show texts, targets and predictions in a table."
     rows = [{'text': s[0].truncate(trunc_at), **{f'target{"" if len(s) == 2 else i}': _as_str(t) for i, t in enumerate(s[1:])},
              **{f'prediction{"" if len(o) == 1 else i}': _as_str(p) for i, p in enumerate(o)}}
@@ -560,7 +588,7 @@ class HFSortedDL(SortedDL):
         collator=None, # A HF data collator padding each batch, e.g. `DataCollatorWithPadding(tokenizer)`
         sort_func=hf_len, # Sort key of an item (its length in tokens)
         num_workers:int=0, # Items are ids tokenised up front: worker processes would only add the cost of sending batches between processes
-        **kwargs
+        **kwargs # Passed to `SortedDL` (e.g. `bs`, `shuffle`, `res`: precomputed sort keys)
     ):
         if collator is None: raise ValueError("HFSortedDL needs a collator, e.g. DataCollatorWithPadding(tokenizer)")
         self.collator = collator
@@ -628,7 +656,9 @@ def show_rows(
     return rows
 
 # %% ../nbs/01_data.ipynb #9f3bb6a0
-def padding_ratio(dl)->float:
+def padding_ratio(
+    dl, # A `DataLoader` of `(dict with attention_mask, …)` batches
+)->float:
     "Padding tokens / real tokens over one pass of `dl`."
     pad = real = 0
     for x, *_ in dl:
@@ -658,7 +688,10 @@ def split_labels(
 
 class LabelReader(ColReader):
     "`ColReader` for labels: with `label_delim`, cells are split by `split_labels`."
-    def __init__(self, cols, label_delim:str|None=None): super().__init__(cols); self.delim = label_delim
+    def __init__(self,
+        cols, # Label column(s), as `ColReader` takes them
+        label_delim:str|None=None, # Separator of several labels in a cell; `None`: one label per cell
+    ): super().__init__(cols); self.delim = label_delim
     def _do_one(self, r, c):
         o = super()._do_one(r, c)
         return o if self.delim is None else split_labels(o, self.delim)
@@ -677,7 +710,11 @@ def _as_number(v)->float|None:
         except ValueError: return None
     return None
 
-def check_spellings(sets:pd.Series, col:str, source:str='the data'):
+def check_spellings(
+    sets:pd.Series, # Each row's labels, as a set
+    col:str, # The label column they come from
+    source:str='the data', # How the message names the data
+):
     "Raise `HFDataError` if two labels in `sets` (a column's label sets) spell one number or boolean differently, e.g. `'1'`, `'1.0'`, `'True'`."
     by_num = {}
     for v in set().union(*sets):
@@ -751,7 +788,9 @@ def read_text_file(
 
 TABLE_SUFFIXES = ('.csv', '.tsv', '.jsonl', '.json', '.parquet')  # what `read_table` reads
 
-def read_table(path)->pd.DataFrame:
+def read_table(
+    path, # A `.csv`, `.tsv`, `.jsonl`, `.json` or `.parquet` file
+)->pd.DataFrame:
     "Read a CSV/TSV, JSON lines or parquet file into a DataFrame, with clear errors."
     path = check_path(path, 'read_table(path)')
     if not path.exists(): raise HFDataError(f"file not found: {path}")
@@ -769,7 +808,11 @@ def read_table(path)->pd.DataFrame:
     return df
 
 # %% ../nbs/01_data.ipynb #ff187cb0
-def class_name(i, names:list, where:str)->str:
+def class_name(
+    i, # A `ClassLabel` id
+    names:list, # The class names, by id
+    where:str, # How the error names the label's place, e.g. `row 3 of column 'label'`
+)->str:
     "The name of `ClassLabel` id `i`, or an `HFDataError` naming `where` if `i` is not one of `names`' ids."
     if not isinstance(i, (int, np.integer)) or not 0 <= i < len(names):
         raise HFDataError(f"label id {i.item() if isinstance(i, np.generic) else i!r} at {where} is not a class id (0…{len(names) - 1}{'; -1 means no label' if i == -1 else ''})")

@@ -41,7 +41,9 @@ def predict_one(
     except ValueError as e: raise gr.Error(str(e).splitlines()[0] if str(e) else type(e).__name__) from None
 
 # %% ../nbs/19_demo.ipynb #760b650b
-def classification_ui(p:Predictor)->dict:
+def classification_ui(
+    p:Predictor, # The model's predictor (`load_predictor`)
+)->dict:
     "Label scores (`gr.Label`) for single- and multi-label classifiers; a number (or numbers) for regression."
     reg = p.config.problem_type == 'regression'
     def fn(text):
@@ -51,18 +53,25 @@ def classification_ui(p:Predictor)->dict:
           gr.Label(num_top_classes=min(p.config.num_labels, 10), label='label scores')
     return dict(fn=fn, inputs=[gr.Textbox(lines=4, label='text')], outputs=[out], examples=[[e] for e in p.examples])
 
-def entities_value(text:str, ents:list)->dict:
+def entities_value(
+    text:str, # The text
+    ents:list, # Its entities as pipeline dicts with `entity_group`, `start` and `end`
+)->dict:
     "`gr.HighlightedText`'s value for pipeline-style entities (`entity_group`, `start`, `end`)."
     return {'text': text, 'entities': [{'entity': e['entity_group'], 'start': e['start'], 'end': e['end']} for e in ents]}
 
-def ner_ui(p:Predictor)->dict:
+def ner_ui(
+    p:Predictor, # The model's predictor (`load_predictor`)
+)->dict:
     "The text with its entities highlighted (`gr.HighlightedText`)."
     fn = lambda text: entities_value(text, predict_one(p, check_text(text)))
     return dict(fn=fn, inputs=[gr.Textbox(lines=4, label='text')], outputs=[gr.HighlightedText(label='entities', show_legend=True)],
                 examples=[[e if isinstance(e, str) else ' '.join(e)] for e in p.examples])
 
 # %% ../nbs/19_demo.ipynb #6a093f46
-def qa_ui(p:Predictor)->dict:
+def qa_ui(
+    p:Predictor, # The model's predictor (`load_predictor`)
+)->dict:
     "The answer, its score, and the context with the answer highlighted."
     def fn(question, context):
         r = predict_one(p, {'question': check_text(question, 'question'), 'context': check_text(context, 'context')})
@@ -73,14 +82,20 @@ def qa_ui(p:Predictor)->dict:
                 outputs=[gr.Textbox(label='answer'), gr.Number(label='score'), gr.HighlightedText(label='answer in its context')],
                 examples=[[e['question'], e['context']] for e in p.examples if isinstance(e, dict)])
 
-def generation_setting(p:Predictor, key:str, default):
+def generation_setting(
+    p:Predictor, # The model's predictor (its folder is read)
+    key:str, # A `generation_config.json` key, e.g. `num_beams`
+    default, # What to return when it is not saved
+):
     "A generation setting saved with the model (`generation_config.json`), else `default`."
     f = Path(p.path)/'generation_config.json'
     v = json.loads(f.read_text()).get(key) if f.exists() else None
     return default if v is None else v
 
 # %% ../nbs/19_demo.ipynb #a29fb476
-def seq2seq_ui(p:Predictor)->dict:
+def seq2seq_ui(
+    p:Predictor, # The model's predictor (`load_predictor`)
+)->dict:
     "The summary or translation of a text, with a beam-count slider."
     beams = int(generation_setting(p, 'num_beams', 1))
     def fn(text, num_beams):
@@ -89,7 +104,9 @@ def seq2seq_ui(p:Predictor)->dict:
     return dict(fn=fn, inputs=[gr.Textbox(lines=6, label='text'), gr.Slider(1, 8, value=beams, step=1, label='beams')],
                 outputs=[gr.Textbox(label=p.task.name)], examples=[[e, beams] for e in p.examples])
 
-def generation_ui(p:Predictor)->dict:
+def generation_ui(
+    p:Predictor, # The model's predictor (`load_predictor`)
+)->dict:
     "A causal LM's continuation of a prompt, with maximum-length and temperature sliders (temperature 0: greedy)."
     top = min(256, max(1, (getattr(p.config, 'max_position_embeddings', None) or 1024) - 1))
     def fn(prompt, max_new_tokens, temperature):
@@ -99,7 +116,9 @@ def generation_ui(p:Predictor)->dict:
                 outputs=[gr.Textbox(label='generated text')], examples=[[e, min(50, top), 1.] for e in p.examples])
 
 # %% ../nbs/19_demo.ipynb #ddb44adf
-def fill_mask_ui(p:Predictor)->dict:
+def fill_mask_ui(
+    p:Predictor, # The model's predictor (`load_predictor`)
+)->dict:
     "The `top_k` fills of a text's mask token, as label scores (several masks: the first one's)."
     from transformers import AutoTokenizer
     mask = AutoTokenizer.from_pretrained(p.path).mask_token
@@ -131,13 +150,18 @@ def demo_app(
                         flagging_mode='never', api_name='predict', analytics_enabled=False)
 
 # %% ../nbs/19_demo.ipynb #0f24bd00
-def free_port(host:str='127.0.0.1')->int:
+def free_port(
+    host:str='127.0.0.1', # The interface to bind
+)->int:
     "A port nothing listens on now."
     with socket.socket() as s:
         s.bind((host, 0))
         return s.getsockname()[1]
 
-def check_port(port:int, host:str='127.0.0.1'):
+def check_port(
+    port:int, # The port asked for (`--port`)
+    host:str='127.0.0.1', # The interface to bind
+):
     "Refuse a port that is out of range or taken, in one line."
     if not 0 < port < 65536: raise HFDataError(f"--port must be between 1 and 65535, got {port}")
     with socket.socket() as s:
@@ -169,7 +193,11 @@ demo = demo_app(Path(__file__).resolve().parent/'model', title={title!r})
 if __name__ == '__main__': demo.launch()
 '''
 
-def space_readme(p:Predictor, title:str, models:list)->str:
+def space_readme(
+    p:Predictor, # The model's predictor (its task)
+    title:str, # The Space's title
+    models:list, # Hub ids of the models it shows (empty: none listed)
+)->str:
     "The Space's `README.md`: the Spaces YAML (`sdk: gradio`, `app_file: app.py`…) and what the demo shows."
     data = SpaceCardData(title=title, sdk='gradio', sdk_version=gr.__version__, app_file='app.py', models=models or None,
                          tags=['fasthf', 'fastai', p.task.pipeline_tag], emoji='🤗', colorFrom='blue', colorTo='green', pinned=False)

@@ -21,7 +21,8 @@ __all__ = ['DATASETS', 'file_sha256', 'Origin', 'gh_raw', 'DataSet', 'download_c
            'build_data', 'get_data', 'clear_data', 'DataRoot']
 
 # %% ../nbs/20_external.ipynb #dfcdde71
-def file_sha256(path:Path)->str:
+def file_sha256(path:Path # The file to hash
+               )->str:
     "Hex sha256 of the bytes of `path`."
     h = hashlib.sha256()
     with open(path, 'rb') as f:
@@ -102,7 +103,8 @@ def copy_cut(src:dict, # Origin name -> downloaded file
         (dest/p).parent.mkdir(parents=True, exist_ok=True); (dest/p).write_bytes(txt.encode())
 
 # %% ../nbs/20_external.ipynb #2a7f8e98
-def conll_sentences(path:Path)->list:
+def conll_sentences(path:Path # A CoNLL file: one token per line, a blank line after each sentence
+                   )->list:
     "The sentences of a CoNLL file: lists of its token lines (`-DOCSTART-` lines dropped)."
     sents, cur = [], []
     for line in Path(path).read_text(encoding='utf-8').splitlines():
@@ -121,19 +123,22 @@ def conll_cut(src:dict, # Origin name -> downloaded CoNLL file
         (dest/fn).write_text(''.join('\n'.join(sents[i])+'\n\n' for i in sample_sorted(len(sents), k, seed)), encoding='utf-8')
 
 # %% ../nbs/20_external.ipynb #421cdff8
-def squad_rows(*paths:Path)->list:
+def squad_rows(*paths:Path # SQuAD v1.1 JSON files
+              )->list:
     "One `(title, context, qa)` per question of the SQuAD JSON files `paths`, in their order."
     return [(a['title'], p['context'], qa) for f in paths for a in json.loads(Path(f).read_text(encoding='utf-8'))['data']
             for p in a['paragraphs'] for qa in p['qas']]
 
-def squad_nested(rows:list)->dict:
+def squad_nested(rows:list # `(title, context, qa)` rows, as `squad_rows` gives them
+                )->dict:
     "Official nested SQuAD v1.1 JSON of `rows`, grouped by article and paragraph in order of first appearance."
     arts = {}
     for t,c,qa in rows: arts.setdefault(t, {}).setdefault(c, []).append(qa)
     return {'version': '1.1', 'data': [{'title': t, 'paragraphs': [{'context': c, 'qas': q} for c,q in ps.items()]}
                                        for t,ps in arts.items()]}
 
-def squad_flat(rows:list)->str:
+def squad_flat(rows:list # `(title, context, qa)` rows, as `squad_rows` gives them
+              )->str:
     "JSON lines of `rows` in HF `datasets` form: `answers` is `{'text': [...], 'answer_start': [...]}`."
     return ''.join(json.dumps({'id': qa['id'], 'title': t, 'context': c, 'question': qa['question'],
                                'answers': {'text': [a['text'] for a in qa['answers']],
@@ -154,7 +159,8 @@ def squad_cut(src:dict, # Origin name -> downloaded SQuAD JSON file
         (dest/f'{split}.jsonl').write_text(squad_flat(rows), encoding='utf-8')
 
 # %% ../nbs/20_external.ipynb #47d8be44
-def gz_lines(path:Path)->list:
+def gz_lines(path:Path # A gzipped UTF-8 text file
+            )->list:
     "The lines of a gzipped UTF-8 text file, without their line ends."
     lines = gzip.decompress(Path(path).read_bytes()).decode('utf-8').split('\n')
     return lines[:-1] if lines and lines[-1]=='' else lines
@@ -310,13 +316,19 @@ def check_data(folder:Path, # A dataset's folder
     return [p for p,h in ds.files.items() if not (folder/p).is_file() or (sha and file_sha256(folder/p)!=h)]
 
 # %% ../nbs/20_external.ipynb #0d4cb773
-def source_md(name:str, ds:DataSet)->str:
+def source_md(name:str, # The dataset's name in `DATASETS`
+              ds:DataSet # Its registry entry
+             )->str:
     "The SOURCE.md written into a downloaded dataset's folder."
     return '\n'.join([f'# {name}', '', f'- Source: {ds.source}.', f'- Licence: {ds.licence}.',
                       f"- Cut {'reproduces' if ds.exact else 'does NOT reproduce'} CI's files exactly (fasthf.external.DATASETS).",
                       '- Origins:', *[f'  - `{k}`: {o.url}' for k,o in ds.origins.items()], ''])
 
-def fetch_origins(name:str, ds:DataSet, downloads:Path, mirror:Path|None=None)->dict:
+def fetch_origins(name:str, # The dataset's name, as messages name it
+                  ds:DataSet, # Its registry entry
+                  downloads:Path, # Folder of the downloaded origins (kept ones are reused)
+                  mirror:Path|None=None # The mirror looked in before, as messages name it; `None`: none
+                 )->dict:
     "Download every origin of `ds` into `downloads` (kept files reused); one-line `HFDataError` if one cannot be had."
     src = {}
     for k,o in ds.origins.items():
@@ -329,7 +341,11 @@ def fetch_origins(name:str, ds:DataSet, downloads:Path, mirror:Path|None=None)->
     return src
 
 # %% ../nbs/20_external.ipynb #56576134
-def build_data(name:str, ds:DataSet, cache:Path, mirror:Path|None=None)->Path:
+def build_data(name:str, # The dataset's name: its folder under `cache`
+               ds:DataSet, # Its registry entry
+               cache:Path, # The cache folder (downloads go to `cache/.downloads/name`)
+               mirror:Path|None=None # The mirror looked in before, as messages name it; `None`: none
+              )->Path:
     "Download and cut `ds` into `cache/name`, refusing (and removing) files whose sha256 is not the registry's."
     downloads = cache/'.downloads'/name
     src = fetch_origins(name, ds, downloads, mirror)

@@ -157,7 +157,9 @@ def mark_dir(
     atomic_write(path/MARKER, json.dumps({'written_by': 'fasthf', 'files': sorted({*_marked(path), *names})}, indent=1))
     return path
 
-def foreign_files(path:str|Path)->list:
+def foreign_files(
+    path:str|Path, # A folder (anything else: no files)
+)->list:
     "The files under folder `path` that its `.fasthf` marker does not list: the user's, which fasthf must not delete."
     path = Path(path)
     if not path.is_dir(): return []
@@ -177,7 +179,9 @@ def check_out_dir(
                           "choose a new or empty folder, or move them away (nothing was changed)")
 
 # %% ../nbs/16_files.ipynb #09eea888
-def recover_dir(path:str|Path)->Path:
+def recover_dir(
+    path:str|Path, # The folder `atomic_dir` writes
+)->Path:
     "Finish or undo an `atomic_dir` swap a killed process left half-done, and delete dead processes' temporary folders."
     path = Path(path).absolute()
     if not path.parent.is_dir(): return path
@@ -275,7 +279,9 @@ def verify_file(
     return load_tensors(path, what, fix)[1].get(CHECKSUM_KEY) is not None
 
 # %% ../nbs/16_files.ipynb #4076e68d
-def data_offset(path:str|Path)->int:
+def data_offset(
+    path:str|Path, # A `.safetensors` file
+)->int:
     "Where the tensor data of safetensors file `path` starts (after the 8-byte length and the JSON header)."
     with open(path, 'rb') as f: return 8 + int.from_bytes(f.read(8), 'little')
 

@@ -42,14 +42,18 @@ def _reorder(t, idxs):
     if isinstance(t, tuple): return tuple(_reorder(o, idxs) for o in t)
     return L(t[int(i)] for i in idxs)
 
-def data_processor(dls):
+def data_processor(
+    dls, # `DataLoaders`: their own `processor`/`tokenizer` attribute, else their training loader's
+):
     "The processor `dls` were made with: a tokenizer for text (an image or audio processor can take its place)."
     for o in (dls, dls.train):
         p = getattr(o, 'processor', None) or getattr(o, 'tokenizer', None)
         if p is not None: return p
     raise ValueError("these DataLoaders name no processor or tokenizer")
 
-def tokenize_tfm(dls)->HFTokenize:
+def tokenize_tfm(
+    dls, # `DataLoaders` built with `HFTextBlock`
+)->HFTokenize:
     "The `HFTokenize` transform of `dls`' inputs."
     tls = getattr(dls.valid_ds, 'tls', None)  # `DataBlock`-built data; other loaders (e.g. a token stream) have none
     tfm = first(t for t in tls[0].tfms if isinstance(t, HFTokenize)) if tls else None
@@ -66,7 +70,10 @@ class HFMixedPrecision(MixedPrecision):
         self.autocast, self.learn.scaler, self.scales = torch.autocast(dev.type, dtype=torch.bfloat16), GradScaler(dev.type, enabled=False), L()
 
 # %% ../nbs/02_learner.ipynb #1d1302d7
-def default_formatter(probs, decoded)->list:
+def default_formatter(
+    probs, # The model's activations, one row per item (after the loss's activation)
+    decoded, # The decoded predictions, one per item
+)->list:
     "Predictions as one dict per item: the decoded prediction and the model's activations."
     return [{'prediction': d.tolist() if isinstance(d, torch.Tensor) else d, 'probs': p.tolist()} for p, d in zip(probs, decoded)]
 
@@ -253,7 +260,9 @@ def adamw(
     return DecoupledWD(params, torch.optim.AdamW, lr=lr, betas=(mom, sqr_mom), eps=eps, weight_decay=wd, **kw[impl])
 
 # %% ../nbs/02_learner.ipynb #20be4415
-def data_max_len(dls)->int|None:
+def data_max_len(
+    dls, # `DataLoaders` of any fasthf task
+)->int|None:
     "The longest sequence, in tokens, `dls` can feed a model: its truncation lengths, LM block or window size (`None`: unbounded)."
     dl = dls.train
     lens = [getattr(dl, 'seq_len', None), getattr(getattr(dl, 'task', None), 'max_len', None)]
@@ -283,12 +292,17 @@ def hf_learner(
     return learner_cls(dls, HFModel(model, outputs), splitter=splitter, train_bn=train_bn, opt_func=opt_func, **kwargs)
 
 # %% ../nbs/02_learner.ipynb #63b2facb
-def vocab_fingerprint(tokenizer)->str:
+def vocab_fingerprint(
+    tokenizer, # A HF tokenizer
+)->str:
     "A short hash of the tokenizer's vocabulary (token → id)."
     items = sorted(tokenizer.get_vocab().items(), key=lambda o: o[1])
     return hashlib.sha256(json.dumps(items, ensure_ascii=False).encode()).hexdigest()[:16]
 
-def in_model_dir(learn, file)->Path:
+def in_model_dir(
+    learn, # A fastai `Learner`
+    file, # A file name or path; relative: under `learn.path/learn.model_dir`
+)->Path:
     "`file` as fastai places model files: a relative path goes under `learn.path/learn.model_dir`."
     p = Path(file)
     return p if p.is_absolute() else Path(learn.path)/learn.model_dir/p

@@ -41,7 +41,9 @@ __all__ = ['TEXT_SUFFIXES', 'SIZES', 'doc_separator', 'split_documents', 'lm_cac
            'LMLearner', 'hf_lm_learner']
 
 # %% ../nbs/06_lm.ipynb #ab36ba94
-def doc_separator(tokenizer)->int|None:
+def doc_separator(
+    tokenizer, # A HF tokenizer
+)->int|None:
     "The token id appended after each document, or `None` when the tokenizer already ends texts with a special token."
     ids = tokenizer("a")['input_ids']
     if ids and ids[-1] in set(tokenizer.all_special_ids): return None
@@ -50,7 +52,11 @@ def doc_separator(tokenizer)->int|None:
     return sep
 
 # %% ../nbs/06_lm.ipynb #fd92630e
-def split_documents(text:str, sep:str='\n\n', min_chars:int=1)->list:
+def split_documents(
+    text:str, # A text file's contents
+    sep:str='\n\n', # Document separator; the default: any blank line (also one of spaces)
+    min_chars:int=1, # Shortest document kept, in characters (stripped)
+)->list:
     "Split a text file's contents into documents at blank lines (`sep`; a line of spaces is blank, as in WikiText's `.tokens` files), dropping blank ones."
     text = text.replace('\r\n', '\n')
     return [d.strip() for d in (re.split(r'\n[^\S\n]*\n', text) if sep == '\n\n' else text.split(sep)) if len(d.strip()) >= min_chars]
@@ -262,7 +268,7 @@ class HFLMDataLoader(TfmdDL):
         tokens:LMTokens|None=None, # The tokenised corpus (from `lm_tokens`), instead of `dataset`
         bs:int=16, # Blocks per batch
         num_workers:int=0, # Batches are slices of one array: worker processes would only add start-up time
-        **kwargs
+        **kwargs # Passed to `TfmdDL` (e.g. `shuffle`, `drop_last`, `device`)
     ):
         if tokenizer is None: raise ValueError("HFLMDataLoader needs the tokenizer")
         if seq_len < 2: raise ValueError(f"seq_len must be at least 2, got {seq_len}")
@@ -310,13 +316,19 @@ class HFLMDataLoader(TfmdDL):
 
 # %% ../nbs/06_lm.ipynb #74866b82
 @patch
-def set_order(self:HFLMDataLoader, order:np.ndarray|None=None):
+def set_order(self:HFLMDataLoader,
+    order:np.ndarray|None=None, # A permutation of the documents' indices; `None`: their stored order
+):
     "Read the documents in `order` (`None`: as stored): only their start positions in that order are computed, no token is copied."
     self.order = order
     self.starts = self.tokens.offsets if order is None else np.concatenate([[0], np.cumsum(np.diff(self.tokens.offsets)[order])])
 
 @patch
-def span(self:HFLMDataLoader, a:int, b:int, arr=None)->np.ndarray:
+def span(self:HFLMDataLoader,
+    a:int, # First position in the stream
+    b:int, # End position (excluded)
+    arr=None, # A per-token array sliced the same way (e.g. word offsets); `None`: the token ids
+)->np.ndarray:
     "Tokens `a:b` of the stream in the current document order (`arr`: another per-token array, e.g. word offsets)."
     arr = ifnone(arr, self.tokens.ids)
     if self.order is None: return arr[a:b]
@@ -332,7 +344,9 @@ def stream(self:HFLMDataLoader)->dict:
     return {'input_ids': np.asarray(self.span(0, self.n_tokens))}
 
 @patch
-def shuffle_fn(self:HFLMDataLoader, idxs):
+def shuffle_fn(self:HFLMDataLoader,
+    idxs, # The epoch's block indices
+):
     "A new document order and block order, both drawn from the loader's `rng` (so a seed, or a saved `rng` state, replays them)."
     g = np.random.default_rng(self.rng.getrandbits(64))
     self.set_order(g.permutation(self.tokens.n_docs))
@@ -352,28 +366,44 @@ def _lm_batch(dl, ids:np.ndarray, word_offsets:np.ndarray|None=None)->tuple:
 
 @patch
 def before_iter(self:HFLMDataLoader):
+    "Start an epoch as `TfmdDL` does; a non-shuffled (validation) loader then reseeds the collator, so every pass masks the same tokens."
     super(HFLMDataLoader, self).before_iter()
     # the same masks every validation pass: a generator of our own (the collator's `seed` only works in a main process)
     if not self.shuffle: self.collator.generator = torch.Generator().manual_seed(self.seed)
 
 @patch
-def create_item(self:HFLMDataLoader, i):
+def create_item(self:HFLMDataLoader,
+    i, # Block index; `None` (fastai's type check): block 0
+):
+    "Block `i` of the stream in the current document order, with its word offsets for whole-word masking (else `None`)."
     i = ifnone(i, 0)
     if i >= self.n: raise IndexError
     a, b = i * self.seq_len, (i + 1) * self.seq_len
     return (self.span(a, b), self.span(a, b, self.tokens.word_offsets) if self.mlm and self.whole_word_mask else None)
 
 @patch
-def create_batch(self:HFLMDataLoader, b):
+def create_batch(self:HFLMDataLoader,
+    b, # The batch's items: `(block, word offsets or None)` pairs
+):
+    "`(inputs, labels)` of the batch's blocks: causal labels are the inputs; a masked LM's are masked by the collator."
     wo = np.stack([o[1] for o in b]) if b[0][1] is not None else None
     return _lm_batch(self, np.stack([o[0] for o in b]), wo)
 
 @patch
-def retain(self:HFLMDataLoader, res, b): return res
+def retain(self:HFLMDataLoader,
+    res, # The batch `create_batch` made
+    b, # The items it was made from (unused)
+):
+    "The batch as it is (no fastai type is retained: the inputs are a dict)."
+    return res
 
 @patch
 @delegates(TfmdDL.new)
-def new(self:HFLMDataLoader, dataset=None, **kwargs):
+def new(self:HFLMDataLoader,
+    dataset=None, # Datasets of tokenised documents; `None`: this loader's tokens
+    **kwargs # Passed to `TfmdDL.new`, overriding this loader's settings
+):
+    "A loader with this one's tokenizer and LM settings, over `dataset` or this loader's tokens."
     kw = dict(tokenizer=self.tokenizer, seq_len=self.seq_len, mlm=self.mlm, mlm_probability=self.mlm_probability,
               whole_word_mask=self.whole_word_mask, seed=self.seed)
     if dataset is None: kw['tokens'] = self.tokens
@@ -656,7 +686,7 @@ class HFLMStreamDL(TfmdDL):
         seed:int|None=None, # Seed of the shuffle buffer; default 42
         doc_batch:int=256, # Documents per tokenizer call
         bs:int=16, # Blocks per batch
-        **kwargs
+        **kwargs # Passed to `TfmdDL` (e.g. `device`); `shuffle` and `num_workers` are ignored
     ):
         if tokenizer is None: raise ValueError("HFLMStreamDL needs the tokenizer")
         if seq_len < 2 or steps < 1 or shuffle_buffer < 1: raise ValueError(f"seq_len >= 2, steps >= 1 and shuffle_buffer >= 1 are needed, got {seq_len}, {steps}, {shuffle_buffer}")
@@ -677,7 +707,9 @@ def state_dict(self:HFLMStreamDL)->dict:
             'ready': self.ready[self.ready_i:].copy(), 'pool': np.array(self.pool, self.dtype).reshape(-1, self.seq_len), 'rng': self.g.bit_generator.state}
 
 @patch
-def load_state_dict(self:HFLMStreamDL, state:dict|None):
+def load_state_dict(self:HFLMStreamDL,
+    state:dict|None, # What `state_dict` returned; `None`: the stream's start
+):
     "Resume the stream where `state_dict` was taken (`None`: from its start): the rows already read are skipped without tokenising them."
     st = state or {}
     self.passes, self.rows_read, self.pass_texts = st.get('passes', 0), st.get('rows', 0), st.get('texts', 0)
@@ -747,18 +779,34 @@ def next_block(self:HFLMStreamDL)->np.ndarray:
         if (out := shuffle_buffer_draw(self.pool, blk, self.shuffle_buffer, self.g)) is not None: return out
 
 @patch
-def create_item(self:HFLMStreamDL, i):
+def create_item(self:HFLMStreamDL,
+    i, # Unused, except `None`: fastai's type check
+):
+    "The stream's next block (zeros when `i` is `None`)."
     # fastai's one-time type check (`i` None) gets a dummy block: it must not consume the stream
     return np.zeros(self.seq_len, self.dtype) if i is None else self.next_block()
 
 @patch
-def create_batch(self:HFLMStreamDL, b): return _lm_batch(self, np.stack(b))
+def create_batch(self:HFLMStreamDL,
+    b, # The batch's blocks
+):
+    "`(inputs, labels)` of the batch's blocks: causal labels are the inputs; a masked LM's are masked by the collator."
+    return _lm_batch(self, np.stack(b))
 @patch
-def retain(self:HFLMStreamDL, res, b): return res
+def retain(self:HFLMStreamDL,
+    res, # The batch `create_batch` made
+    b, # The blocks it was made from (unused)
+):
+    "The batch as it is (no fastai type is retained: the inputs are a dict)."
+    return res
 
 # %% ../nbs/06_lm.ipynb #ccf59549
 @patch
-def new(self:HFLMStreamDL, dataset=None, cls=None, **kwargs):
+def new(self:HFLMStreamDL,
+    dataset=None, # Unused: the loader reads `source`
+    cls=None, # Unused
+    **kwargs # Only `bs` and `device` are read; the rest is ignored
+):
     "A loader over the same stream, from its start (fastai calls `new` to show results or to predict)."
     return HFLMStreamDL(self.source, self.tokenizer, self.seq_len, self.steps, self.shuffle_buffer, self.text_col, self.skip_docs, self.mlm,
                         self.mlm_probability, self.seed, self.doc_batch, bs=kwargs.get('bs', self.bs), device=kwargs.get('device', self.device))
@@ -843,7 +891,9 @@ def lm_dataloaders(
 # %% ../nbs/06_lm.ipynb #2df7b766
 class LMLossFlat:
     "HF's LM loss as a fastai loss: next-token cross-entropy (causal, labels shifted) or masked-token cross-entropy."
-    def __init__(self, causal:bool=True): store_attr()
+    def __init__(self,
+        causal:bool=True, # Next-token loss (labels shifted); `False`: masked-token loss
+    ): store_attr()
     def __call__(self, logits, labels):
         f = ForCausalLMLoss if self.causal else ForMaskedLMLoss
         return f(logits, labels, vocab_size=logits.shape[-1])
@@ -852,7 +902,9 @@ class LMLossFlat:
 
 class LMAccuracy(Metric):
     "Accuracy of the most likely token at every labelled position (next token when `causal`, masked tokens otherwise)."
-    def __init__(self, causal:bool=True): self.causal = causal
+    def __init__(self,
+        causal:bool=True, # Score the next token (causal LM); `False`: the masked tokens
+    ): self.causal = causal
     def reset(self): self.correct, self.total = 0, 0
     def accumulate(self, learn):
         logits, labels = learn.pred, learn.yb[0]

@@ -54,7 +54,9 @@ def read_conll(
 # %% ../nbs/10_ner.ipynb #480e5d84
 _STARTS, _INSIDE = set('BSU'), set('IEL')
 
-def split_tag(tag:str)->tuple:
+def split_tag(
+    tag:str, # A tag, e.g. `B-PER`, `I_LOC`, `O` or a bare type
+)->tuple:
     "`(prefix, type)` of an IOB/IOBES/BILOU tag: `('O', None)` outside entities; a tag without a prefix is its own type."
     if tag == 'O': return 'O', None
     if len(tag) > 2 and tag[1] in '-_' and tag[0] in _STARTS | _INSIDE: return tag[0], tag[2:]

@@ -189,14 +189,24 @@ class QATask(WindowTask):
         return rows
 
 # %% ../nbs/11_qa.ipynb #38da2ba3
-def normalize_answer(s:str)->str:
+def normalize_answer(
+    s:str, # An answer text
+)->str:
     "SQuAD's normalisation: lower case, no punctuation, no articles, single spaces."
     s = ''.join(ch for ch in s.lower() if ch not in set(string.punctuation))
     return ' '.join(re.sub(r'\b(a|an|the)\b', ' ', s).split())
 
-def squad_exact(gold:str, pred:str)->int: return int(normalize_answer(gold) == normalize_answer(pred))
+def squad_exact(
+    gold:str, # A reference answer
+    pred:str, # The predicted answer
+)->int:
+    "SQuAD's exact match of one prediction against one reference: 1 if their normalised texts are equal, else 0."
+    return int(normalize_answer(gold) == normalize_answer(pred))
 
-def squad_f1(gold:str, pred:str)->float:
+def squad_f1(
+    gold:str, # A reference answer
+    pred:str, # The predicted answer
+)->float:
     "SQuAD's token-overlap F1 of one prediction against one reference."
     g, p = normalize_answer(gold).split(), normalize_answer(pred).split()
     if not g or not p: return float(g == p)

@@ -266,7 +266,7 @@ class HFStreamDL(TfmdDL):
         row_batch:int=256, # Rows per tokenizer call
         pad_to_multiple_of:int|None=None, # Pad batch lengths to a multiple of this
         bs:int=16, # Rows per batch
-        **kwargs
+        **kwargs # Passed to `TfmdDL` (e.g. `device`); `shuffle`, `num_workers`, `indexed` and `drop_last` are ignored
     ):
         if valid_ds is None: raise ValueError("HFStreamDL needs the validation Datasets (valid_ds=): its transforms tokenise and label the rows")
         if min(steps, shuffle_buffer, sort_chunk, row_batch) < 1: raise ValueError(f"steps, shuffle_buffer, sort_chunk and row_batch must be at least 1, got {steps}, {shuffle_buffer}, {sort_chunk}, {row_batch}")
@@ -361,7 +361,10 @@ def create_batch(self:HFStreamDL,
     return dict(self.collator([o[0] for o in b])), torch.from_numpy(np.stack([o[1] for o in b]))
 
 @patch
-def retain(self:HFStreamDL, res, b):
+def retain(self:HFStreamDL,
+    res, # The batch `create_batch` made
+    b, # The items it was made from (unused)
+):
     "Batches are kept as they are: no fastai type is put back on them."
     return res
 

@@ -34,7 +34,9 @@ __all__ = ['SAMPLE_DATA', 'GENERAL_TEXT', 'COMMON_FLAGS', 'SPLIT_FLAGS', 'FINETU
            'ExtractiveQATask', 'Seq2SeqTask', 'learner_task', 'run_recipe']
 
 # %% ../nbs/21_tasks.ipynb #89048f2b
-def flag_name(name:str)->str:
+def flag_name(
+    name:str, # A setting's name, e.g. `max_len`
+)->str:
     "A setting's command-line spelling: `max_len` → `--max-len`."
     return '--' + name.replace('_', '-')
 
@@ -167,13 +169,17 @@ class Task:
 # %% ../nbs/21_tasks.ipynb #437783a9
 TASKS = {}  # name → `Task`: filled by `register_task` where each task is declared
 
-def register_task(task:Task)->Task:
+def register_task(
+    task:Task, # The task, with its `name`
+)->Task:
     "Add `task` to `TASKS` under its name (a task declared twice replaces the first)."
     if not task.name: raise ValueError(f"{task!r} has no name")
     TASKS[task.name] = task
     return task
 
-def get_task(name:str)->Task:
+def get_task(
+    name:str, # A registered task's name (`--task`)
+)->Task:
     "The registered task called `name`, or one line naming the known tasks."
     if name not in TASKS:
         close = difflib.get_close_matches(str(name), list(TASKS), n=1)
@@ -181,7 +187,10 @@ def get_task(name:str)->Task:
     return TASKS[name]
 
 # %% ../nbs/21_tasks.ipynb #880b8170
-def not_for(name:str, task:Task)->str:
+def not_for(
+    name:str, # The refused setting's name, e.g. `valid_col`
+    task:Task, # The task it was given for
+)->str:
     "Why `name` is refused for `task`: it belongs to other tasks, or to none."
     owners = [t.name for t in TASKS.values() if name in t.flags]
     if owners: return f"{flag_name(name)} does not apply to --task {task.name} (it is a flag of --task {', '.join(owners)})"
@@ -240,14 +249,18 @@ def learner_metrics(
 # %% ../nbs/21_tasks.ipynb #592b7063
 LOWER_IS_BETTER = ('loss', 'error', 'perplexity', 'mse')  # metric names where smaller values are better
 
-def lower_is_better(name:str)->bool:
+def lower_is_better(
+    name:str, # A metric's name, as the recorder names it
+)->bool:
     "Whether smaller values of metric `name` are better (losses, errors, perplexity, MSE)."
     return any(w in name for w in LOWER_IS_BETTER)
 
 class BestWeights(Callback):
     "Keep the weights of the epoch with the best `monitor` value across every fit, and load them with `restore`."
     order = 70  # after the recorder has the epoch's values
-    def __init__(self, monitor:str='valid_loss'):
+    def __init__(self,
+        monitor:str='valid_loss', # The recorder's value to watch: `valid_loss` or a metric's name
+    ):
         self.monitor, self.best, self.state = monitor, None, None
         self.lower = lower_is_better(monitor)
     def after_epoch(self):
@@ -261,7 +274,11 @@ class BestWeights(Callback):
         "Load the best epoch's weights into `learn`'s model (nothing if no epoch ran)."
         if self.state is not None: learn.model.load_state_dict(self.state)
 
-def check_monitor(learn, name:str, flag:str='--save-best'):
+def check_monitor(
+    learn, # The `Learner`, with its metrics
+    name:str, # The value to watch: `valid_loss` or a metric's name
+    flag:str='--save-best', # How the message names the setting
+):
     "Refuse a metric `learn` does not compute, naming the ones it does."
     names = ['valid_loss'] + [m.name for m in learn.metrics]
     if name not in names: raise HFDataError(f"{flag} {name}: this task computes {', '.join(names)}")
@@ -287,7 +304,11 @@ def read_config(
     return {str(k).replace('-', '_'): v for k, v in cfg.items()}
 
 # %% ../nbs/21_tasks.ipynb #b3c198b7
-def run_lr_find(learn, out:Path, log=None)->float:
+def run_lr_find(
+    learn, # The `Learner`, before training
+    out:Path, # The run's output folder, where `lr_find.png` goes
+    log=None, # Called with a one-line note of the suggestion; `None`: silent
+)->float:
     "fastai's `lr_find` on the learner as it starts; the plot goes to `out/lr_find.png`; returns the suggested rate (valley)."
     import matplotlib; matplotlib.use('Agg')  # a file, never a window
     import matplotlib.pyplot as plt
@@ -341,7 +362,9 @@ def start_out(
     if not resuming and (out/'checkpoints').is_dir(): shutil.rmtree(out/'checkpoints')  # fasthf's own files (the marker lists them)
     mark_dir(out, *RUN_FILES)
 
-def run_fingerprint(s:AttrDict)->dict:
+def run_fingerprint(
+    s:AttrDict, # The run's settings (`run_settings`)
+)->dict:
     "What identifies a run for `--resume`: its task, the bytes of its data, its model and the settings that change training."
     skip = {'out', 'resume', 'checkpoint_every', 'wandb', 'wandb_model', 'push_to_hub', 'config', 'lr_find', 'cache_dir', 'no_cache'}
     fp = {k: (str(v) if isinstance(v, Path) else v) for k, v in s.items() if k not in skip}
@@ -349,7 +372,9 @@ def run_fingerprint(s:AttrDict)->dict:
         if s.get(k) and Path(s[k]).exists(): fp[k] = data_fingerprint(s[k])
     return fp
 
-def check_metrics(metrics:dict)->dict:
+def check_metrics(
+    metrics:dict, # Final metrics by name
+)->dict:
     "Refuse metrics that are not finite (a diverged run) in one line naming them, before anything is saved: the JSON stays strict."
     bad = [k for k, v in metrics.items() if isinstance(v, float) and not math.isfinite(v)]
     if bad: raise HFDataError(f"training diverged ({', '.join(f'{k}={metrics[k]}' for k in bad)}): nothing was saved; lower --lr")
@@ -362,7 +387,10 @@ def _resume_dir(resume, out):
     return resume, True
 
 # %% ../nbs/21_tasks.ipynb #60d37bb0
-def run_settings(task:str|None, kwargs:dict)->tuple:
+def run_settings(
+    task:str|None, # A task name; `None`: the config file's, else `classification`
+    kwargs:dict, # The given settings (`None` values: not given); `config` names a config file
+)->tuple:
     "`(task, settings)` of a run: a `--config` file's flags under the given ones, checked (messages name the file)."
     cfg = read_config(kwargs['config']) if kwargs.get('config') else {}
     task = task or cfg.pop('task', None) or 'classification'
@@ -386,7 +414,13 @@ def _callbacks(learn, s, log)->tuple:
     return cbs, best
 
 # %% ../nbs/21_tasks.ipynb #47a2fe46
-def found_lr(learn, s:AttrDict, out:Path, resuming:bool, log=None)->float:
+def found_lr(
+    learn, # The `Learner`, before training
+    s:AttrDict, # The run's settings (`freeze_epochs` and `from_scratch` are read)
+    out:Path, # The run's output folder (the plot, and `checkpoints/lr_find.json`)
+    resuming:bool, # Whether the run resumes: the rate found before is reused
+    log=None, # Called with a one-line note of the suggestion; `None`: silent
+)->float:
     "The run's learning rate from `lr_find` (the head's phase trains at its suggestion); a resumed run reads the one it found."
     f = out/'checkpoints'/'lr_find.json'
     if resuming and f.exists(): return json.loads(f.read_text())['lr']
@@ -449,7 +483,9 @@ class Predictor:
         return self.fn(items, bs=bs, **kwargs) if items else []
     def __repr__(self): return f"Predictor({self.task.name}, {self.path})"
 
-def model_folder(path:str|Path)->Path:
+def model_folder(
+    path:str|Path, # A saved HF model folder, or a `fasthf-train` output folder holding `model/`
+)->Path:
     "The HF-native folder of `path`: `path` itself, or the `model/` inside a `fasthf-train` output folder."
     path = Path(path)
     if (path/'model'/'config.json').exists(): path = path/'model'
@@ -457,7 +493,9 @@ def model_folder(path:str|Path)->Path:
     return path
 
 # %% ../nbs/21_tasks.ipynb #c7413a0d
-def folder_task(path:str|Path)->tuple:
+def folder_task(
+    path:str|Path, # A saved fasthf model folder, or a `fasthf-train` output folder
+)->tuple:
     "`(task, config)` of a saved folder, refusing a folder with no fasthf task or an unknown one in one line."
     path = model_folder(path)
     register_saved_head(path)  # a classifier with fasthf's concat-pool head: its config class is fasthf's
@@ -486,13 +524,18 @@ def load_predictor(
 # %% ../nbs/21_tasks.ipynb #cf4b2781
 from .classification import HEADS, hf_classifier_learner, predict_classifier, register_saved_head
 
-def label_cols(label_col:str)->str|list:
+def label_cols(
+    label_col:str, # `--label-col`: a column name, or comma-separated names
+)->str|list:
     "Label column(s): comma-separated names give several columns (multi-label 0/1 columns or several regression targets)."
     cols = [c.strip() for c in str(label_col).split(',') if c.strip()]
     if not cols: raise HFDataError("--label-col is empty")
     return cols if len(cols) > 1 else cols[0]
 
-def valid_texts(dls, n:int=5)->list:
+def valid_texts(
+    dls, # `DataLoaders` built with a `DataBlock`
+    n:int=5, # How many
+)->list:
     "The first `n` validation inputs of `DataBlock`-built `dls`, as their getter reads them (for demos)."
     tl = dls.valid_ds.tls[0]
     return [tl.tfms.fs[0](o) for o in list(dls.valid_ds.items)[:n]]
@@ -512,7 +555,10 @@ class ClassificationTask(Task):
     data_help = ("a .csv/.tsv/.jsonl/.parquet table with text and label columns, or a folder train/<label>/*.txt and valid/<label>/*.txt; "
                  "default: the shipped toxic-comment sample")
     needs_data = False  # the shipped sample
-    def __init__(self, name:str, problem_type:str): store_attr()
+    def __init__(self,
+        name:str, # The registry name: `classification`, `multilabel` or `regression`
+        problem_type:str, # The HF `problem_type` it trains
+    ): store_attr()
     def y_block(self, labels):
         if self.problem_type == 'single_label_classification': return CategoryBlock()
         if self.problem_type == 'regression': return RegressionBlock(n_out=len(labels) if isinstance(labels, list) else None)
@@ -555,7 +601,10 @@ class LMTask(Task):
                  shuffle_buffer=Flag(None, "Blocks in the shuffle buffer with --stream (default 1000; 1 keeps the stream's order)", int, min=1),
                  valid_docs=Flag(None, "Validation documents with --stream: the first of --valid, or of --data (default 500)", int, min=1))
     data_help = "a .txt file (documents separated by blank lines), a folder of .txt files or a table with a text column"
-    def __init__(self, name:str, causal:bool):
+    def __init__(self,
+        name:str, # The registry name: `clm` or `mlm`
+        causal:bool, # A causal LM (`True`) or a masked LM
+    ):
         store_attr()
         self.pipeline_tag, self.auto_cls = ('text-generation', AutoModelForCausalLM) if causal else ('fill-mask', AutoModelForMaskedLM)
     def read(self, s):
@@ -662,7 +711,9 @@ class Seq2SeqTask(Task):
                  tie_encoder_decoder=Flag(False, "Warm start: the decoder shares the encoder's weights (BERTShare)"),
                  freeze_epochs=Flag(1, "Warm start: epochs training only the new cross-attention and head first", min=0))
     data_help = "a .csv/.tsv/.jsonl/.parquet table with source and target columns"
-    def __init__(self, name:str):
+    def __init__(self,
+        name:str, # The registry name and pipeline tag: a preset of `SEQ2SEQ_TASKS` (`summarization`, `translation`)
+    ):
         self.name, self.pipeline_tag = name, name
         self.metric_order = SEQ2SEQ_TASKS[name]['scores'][:3]  # ROUGE-1/2/L, or BLEU and chrF
     def processor(self, s, data=None):
@@ -699,7 +750,9 @@ register_task(Seq2SeqTask('summarization')); register_task(Seq2SeqTask('translat
 from .learner import HFLearner
 
 # %% ../nbs/21_tasks.ipynb #3f54491c
-def learner_task(learn)->Task|None:
+def learner_task(
+    learn, # A learner built by a fasthf factory
+)->Task|None:
     "The registered task `learn` was built for (its `task_name`, or the name of its data's task); `None` if none."
     name = learn.task_name or getattr(getattr(learn.dls, 'task', None), 'name', None) or getattr(learn, 'task', None)
     return TASKS.get(name) if isinstance(name, str) else None

@@ -18,7 +18,9 @@ from .learner import HFLearner, data_max_len
 __all__ = ['run_config', 'log_model_dir', 'HFWandbCallback', 'read_offline_run']
 
 # %% ../nbs/15_tracking.ipynb #562f46c5
-def run_config(learn:HFLearner)->dict:
+def run_config(
+    learn:HFLearner, # A fasthf learner (its model, data, optimizer, loss and metrics are read)
+)->dict:
     "Plain settings of `learn` for a tracking run: model, task, sizes, data, optimizer, loss and metrics."
     hf, dls = learn.hf_model, learn.dls
     cfg = hf.config
@@ -44,7 +46,10 @@ def log_model_dir(
 class HFWandbCallback(WandbCallback):
     "fastai's `WandbCallback` for fasthf learners: a plain config, items/s, and the HF-native folder as the model artifact."
     @delegates(WandbCallback.__init__)
-    def __init__(self, log_model:bool=False, **kwargs):
+    def __init__(self,
+        log_model:bool=False, # After fit, log the HF-native model folder (`save_pretrained`) as a W&B artifact
+        **kwargs # Passed to `WandbCallback` (whose own model logging stays off)
+    ):
         super().__init__(log_model=False, **kwargs)  # fastai's own model logging pickles a `SaveModelCallback` file
         self.log_hf_model = log_model
 

@@ -26,7 +26,12 @@ __all__ = ['check_window', 'WindowTask', 'HFWindowDL', 'window_dl', 'HFWindowDat
            'dataset_frames', 'WindowOutputs', 'WindowMetric', 'window_metrics', 'WindowLearner', 'predict_windows']
 
 # %% ../nbs/09_windows.ipynb #0312c0dd
-def check_window(tokenizer, max_len:int, stride:int, pair:bool=False):
+def check_window(
+    tokenizer, # The HF tokenizer (its special tokens take room in each window)
+    max_len:int, # Tokens per window
+    stride:int, # Tokens shared by consecutive windows
+    pair:bool=False, # Whether windows hold a pair of texts (more special tokens)
+):
     "Raise `ValueError` unless `stride` leaves room for new tokens in each window of `max_len`."
     room = max_len - tokenizer.num_special_tokens_to_add(pair=pair)
     if not 0 <= stride < room:
@@ -75,9 +80,9 @@ class HFWindowDL(SortedDL):
         examples:list|None=None, # The canonical examples the windows come from
         meta:list|None=None, # Per window: its example and the maps back to it
         with_targets:bool=True, # Whether batches carry the task's targets
-        sort_func=_n_tokens,
+        sort_func=_n_tokens, # Sort key of a feature: its number of tokens
         num_workers:int=0, # Items are ready-made lists: worker processes would only add start-up time
-        **kwargs
+        **kwargs # Passed to `SortedDL` (e.g. `bs`, `shuffle`, `drop_last`)
     ):
         if task is None: raise ValueError("HFWindowDL needs the task that made its features")
         store_attr('task,examples,meta,with_targets')
@@ -255,7 +260,9 @@ class WindowMetric(Metric):
     @property
     def name(self)->str: return self.key
 
-def window_metrics(*keys)->list:
+def window_metrics(
+    *keys, # Keys of the task's `score` dict, e.g. `'f1'`, `'exact_match'`
+)->list:
     "fastai metrics for the scores `keys` of a windowed task, computed together once per validation pass."
     outs = WindowOutputs()
     return [WindowMetric(k, outs, owner=i == 0) for i, k in enumerate(keys)]
