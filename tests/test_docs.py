@@ -51,3 +51,51 @@ def test_output_check_finds_each_problem(tmp_path):
     assert r['examples']['empty_display'] == ['cell 4: learn.show_batch()'] and r['examples']['local_path'][0].startswith('cell 3: ')
     rep = check_docs.check_outputs([nb], api=False, clean=['99_noise'])
     assert not rep['ok'] and rep['notebooks'][0]['status'] == 'FAILED'
+
+def _api_nb(tmp_path, pkg:str, src:str)->Path:
+    "A notebook exporting `src` to module `mod` of a new package `pkg` under `tmp_path`, and that module as `nbdev-export` writes it."
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+    (tmp_path/pkg).mkdir(); (tmp_path/pkg/'__init__.py').write_text('')
+    (tmp_path/pkg/'mod.py').write_text(src)
+    nb = tmp_path/f'99_{pkg}.ipynb'
+    nbformat.write(new_notebook(cells=[new_code_cell('#| default_exp mod'), new_code_cell('#| export\n' + src)]), nb)
+    return nb
+
+BARE = '''import json
+from fastcore.meta import delegates
+
+def area(
+    w:float, # Width
+    h:float,
+)->float:
+    "Area of a `w` by `h` rectangle."
+    return w * h
+
+def half(x): return x / 2
+
+@delegates(json.dumps)
+def dump(
+    o, # What to write
+    **kwargs # Passed to `json.dumps` (whose parameters are its own documentation's business)
+)->str:
+    "`o` as JSON."
+    return json.dumps(o, **kwargs)
+'''
+DOCUMENTED = BARE.replace('    h:float,\n', '    h:float, # Height\n').replace(
+    'def half(x): return x / 2', 'def half(\n    x, # A number\n):\n    "`x` halved."\n    return x / 2')
+
+def test_docs_check_fails_on_a_missing_docment(tmp_path, monkeypatch):
+    "An exported parameter with no docment, or a function with no docstring, fails the check (unless the notebook is pending); documented, it passes."
+    monkeypatch.syspath_prepend(str(tmp_path))
+    nb = _api_nb(tmp_path, 'docs_bare', BARE)
+    r = check_docs.check_notebook(nb, clean=[], docs_pending=set(), package='docs_bare')
+    assert r['status'] == 'FAILED' and r['doc_problems'] == 3, r
+    assert r['examples']['no_docments'] == ['area: h', 'half: x'] and r['examples']['no_docstring'] == ['half']  # not `dump`'s `json.dumps` ones
+    assert not check_docs.check_outputs([nb], clean=[], docs_pending=set(), package='docs_bare')['ok']
+    assert check_docs.check_notebook(nb, clean=[], docs_pending={nb.stem}, package='docs_bare')['status'] == 'pending'  # exempt
+    assert check_docs.check_notebook(nb, api=False, clean=[], docs_pending=set())['status'] == 'pending'             # `--no-api`
+    nb = _api_nb(tmp_path, 'docs_ok', DOCUMENTED)
+    r = check_docs.check_notebook(nb, clean=[nb.stem], docs_pending=set(), package='docs_ok')
+    assert r['status'] == 'ok' and r['doc_problems'] == 0 and not set(r['counts']) & {'no_docments', 'no_docstring'}, r
+    assert check_docs.check_outputs([nb], clean=[], docs_pending=set(), package='docs_ok')['ok']

@@ -15,14 +15,15 @@ reader sees must have been made by a real Jupyter kernel (`tools/run_nb.py`), so
 console progress bars (`\\r` frames, `|█` bars, `it/s]`), warnings, error tracebacks, local paths (`/work/`, `/root/`,
 `/home/`, `/tmp/`, `site-packages`, the checkout's own path), or a cell that shows something (`show_batch(...)`, a bare
 name…) with no output saved. The notebooks listed in `CLEAN` must have none of these (the exit code is 1 if one has);
-the others are reported as pending. The report also names, for information, exported functions and classes with no
-`show_doc` cell in their notebook (nbdev adds one when it renders the page) and exported parameters with no docment
-(this imports `fasthf`; `--no-api` skips it). The last stdout line is the JSON report.
+the others are reported as pending. The report also names exported functions and classes with no `show_doc` cell in
+their notebook (for information: nbdev adds one when it renders the page), and, failing the check in every notebook but
+those of `DOCMENTS_PENDING`, exported functions, classes and `@patch`ed methods with no docstring and exported parameters
+with no docment (this imports `fasthf`; `--no-api` skips these). The last stdout line is the JSON report.
 
     python tools/check_docs.py --outputs                        # every notebook
     python tools/check_docs.py --outputs nbs/24_stream.ipynb 22_console --no-api
 """
-import argparse, ast, importlib, json, re, shutil, subprocess, sys, warnings
+import argparse, ast, importlib, inspect, json, re, shutil, subprocess, sys, warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -96,7 +97,11 @@ def check_page(drv, name:str, html:Path, out:Path)->dict:
 # 09, 16 and 21 show only tests and imports (nothing displayed): listed so that they stay that way
 CLEAN = ['09_windows', '16_files', '18_card', '20_external', '21_tasks', '22_console', '24_stream']
 OUTPUT_KINDS = ('error', 'stderr', 'progress', 'warning', 'local_path', 'empty_display')  # fail a CLEAN notebook
-API_KINDS = ('no_show_doc', 'no_docments')                                                  # reported only
+DOC_KINDS = ('no_docstring', 'no_docments')  # fail any notebook not in DOCMENTS_PENDING (with the API report, not `--no-api`)
+API_KINDS = ('no_show_doc', *DOC_KINDS)      # `no_show_doc` is reported only
+# notebooks whose exported parameters may still lack docments (or their callables a docstring): being edited, to be
+# documented like the others; remove a notebook from here once its report lists no `no_docments`/`no_docstring`
+DOCMENTS_PENDING = {'12_seq2seq'}
 N_EXAMPLES = 3
 
 PROGRESS = re.compile(r'\r(?!\n)|\|█|it/s\]')  # console frames of tqdm/fastprogress; a real kernel saves HTML instead
@@ -188,8 +193,8 @@ def patched_name(node)->str|None:
     if isinstance(a, ast.Subscript): a = a.value  # `self:type[Cls]`
     return f"{a.id}.{node.name}" if isinstance(a, ast.Name) else None
 
-def exported_symbols(cells:list)->list:
-    "The public functions and classes of a notebook's `#| export` cells (`Class.meth` for `@patch`ed ones), and its `_all_` names."
+def exported_defs(cells:list)->list:
+    "`(name, node)` of the public functions and classes of a notebook's `#| export` cells (`Class.meth` for `@patch`ed ones); `(name, None)` for its `_all_` names."
     res = []
     for c in cells:
         if c.get('cell_type') != 'code': continue
@@ -199,11 +204,19 @@ def exported_symbols(cells:list)->list:
         for n in (tree.body if tree else []):
             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 name = (patched_name(n) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) else None) or n.name
-                if not name.split('.')[-1].startswith('_'): res.append(name)
+                if not name.split('.')[-1].startswith('_'): res.append((name, n))
             elif isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == '_all_' for t in n.targets):
-                try: res += [o for o in ast.literal_eval(n.value) if isinstance(o, str)]
+                try: res += [(o, None) for o in ast.literal_eval(n.value) if isinstance(o, str)]
                 except ValueError: pass
-    return list(dict.fromkeys(res))
+    return res
+
+def exported_symbols(cells:list)->list:
+    "The public functions and classes of a notebook's `#| export` cells (`Class.meth` for `@patch`ed ones), and its `_all_` names."
+    return list(dict.fromkeys(name for name, _ in exported_defs(cells)))
+
+def missing_docstrings(cells:list)->list:
+    "The exported functions, classes and `@patch`ed methods defined in the notebook with no docstring (read from the source)."
+    return list(dict.fromkeys(name for name, n in exported_defs(cells) if n is not None and ast.get_docstring(n) is None))
 
 def show_doc_names(cells:list)->set:
     "The names that the notebook's cells pass to `show_doc`."
@@ -214,53 +227,87 @@ def default_exp(cells:list)->str|None:
     return next((directives(''.join(c.get('source', ''))).get('default_exp') for c in cells if c.get('cell_type') == 'code'
                  and 'default_exp' in directives(''.join(c.get('source', '')))), None)
 
-def missing_docments(obj)->list:
-    "The parameters of a function (a class: its own `__init__`) that have no docment; `self`, `cls` and the return left out."
+def code_params(f)->tuple:
+    "The parameters `f`'s code defines (whatever `__signature__` `@delegates` gave it), `*args` and `**kwargs` included."
+    c = getattr(inspect.unwrap(f), '__code__', None)  # a `functools.wraps` wrapper: the function it wraps
+    if c is None: return ()
+    return c.co_varnames[:c.co_argcount + c.co_kwonlyargcount + bool(c.co_flags & inspect.CO_VARARGS) + bool(c.co_flags & inspect.CO_VARKEYWORDS)]
+
+def own_params(f, package:str='fasthf')->set|None:
+    """The parameters that `package`'s code defines for `f`: its own and those of the `package` functions it takes
+    parameters from with `@delegates` (`__delwrap__`); another library's (e.g. fastai's) are that library's to document.
+    `None` (every parameter is checked) where `f` is not `package`'s own code."""
+    pkg = lambda o: (getattr(o, '__module__', None) or '').split('.')[0]
+    if pkg(f) != package or not code_params(f): return None
+    res, s = set(), f
+    while s is not None:
+        if pkg(s) == package: res |= set(code_params(s))
+        s = getattr(s, '__delwrap__', None)
+    return res
+
+def implementations(obj, module:str)->list:
+    "The callables to check for exported `obj`: itself, or, for a multiple-dispatch function (fastcore's `@dispatch`), the methods `module` defines."
+    if type(obj).__module__.split('.')[0] != 'plum': return [obj]
+    return list({id(f): f for f in (m.implementation for m in obj.methods) if getattr(f, '__module__', None) == module}.values())
+
+def missing_docments(obj, package:str='fasthf')->list:
+    """The parameters of a function (a class: its own `__init__`) that have no docment; `self`, `cls`, the return, and
+    parameters delegated to another library's function (see `own_params`) left out."""
     from dataclasses import is_dataclass
     from fastcore.docments import docments
     if isinstance(obj, type) and '__init__' not in vars(obj) or not callable(obj): return []  # an inherited `__init__`
     own = set(vars(obj).get('__annotations__', {})) if is_dataclass(obj) else None  # a dataclass: its own fields, not its bases'
     if isinstance(obj, type) and not is_dataclass(obj): obj = obj.__init__
+    if own is None: own = own_params(obj, package)
     try: docs = docments(obj, full=True, args_kwargs=True)
     except OSError: return ['(source not found)']
     return [k for k, v in docs.items() if k not in ('self', 'cls', 'return') and v.docment is None and (own is None or k in own)]
 
-def api_problems(cells:list)->dict:
-    "Exported symbols with no `show_doc` cell in the notebook, and exported parameters without a docment (imports `fasthf.<module>`)."
+def api_problems(cells:list, package:str='fasthf')->dict:
+    "Exported symbols with no `show_doc` cell in the notebook, with no docstring, and exported parameters without a docment (imports `<package>.<module>`)."
     syms, shown, res = exported_symbols(cells), show_doc_names(cells), {k: [] for k in API_KINDS}
     res['no_show_doc'] = [s for s in syms if s not in shown]
+    res['no_docstring'] = missing_docstrings(cells)
     mod = default_exp(cells)
     if not (mod and syms): return res
     try:
         with warnings.catch_warnings():  # the libraries' import-time warnings are not this report's business
-            warnings.simplefilter('ignore'); m = importlib.import_module(f'fasthf.{mod}')
+            warnings.simplefilter('ignore'); m = importlib.import_module(f'{package}.{mod}')
     except Exception as e:
-        res['no_docments'].append(f"fasthf.{mod} could not be imported: {type(e).__name__}: {e}")
+        res['no_docments'].append(f"{package}.{mod} could not be imported: {type(e).__name__}: {e}")
         return res
     for s in syms:
         obj = m
         for part in s.split('.'): obj = getattr(obj, part, None)
-        if obj is not None and (miss := missing_docments(obj)): res['no_docments'].append(f"{s}: {', '.join(miss)}")
+        if obj is None: continue
+        miss = list(dict.fromkeys(k for f in implementations(obj, m.__name__) for k in missing_docments(f, package)))
+        if miss: res['no_docments'].append(f"{s}: {', '.join(miss)}")
     return res
 
-def check_notebook(path:Path, api:bool=True, clean=None)->dict:
-    "One notebook's report: its status (ok, FAILED or pending), a count and the first few examples of each problem."
+def check_notebook(path:Path, api:bool=True, clean=None, docs_pending=None, package:str='fasthf')->dict:
+    """One notebook's report: its status, a count and the first few examples of each problem. FAILED: an output problem
+    in a `clean` notebook, or (with `api`) a missing docstring or docment in one not in `docs_pending`; else ok if it is
+    `clean`, pending if not."""
     import nbformat
     clean = CLEAN if clean is None else clean
+    docs_pending = DOCMENTS_PENDING if docs_pending is None else docs_pending
     cells = nbformat.read(path, as_version=4).cells
     probs = output_problems(cells)
-    if api: probs.update(api_problems(cells))
+    if api: probs.update(api_problems(cells, package))
     n_out = sum(len(probs[k]) for k in OUTPUT_KINDS)
+    n_doc = 0 if path.stem in docs_pending else sum(len(probs.get(k, [])) for k in DOC_KINDS)
     listed = path.stem in clean
-    return {'notebook': path.stem, 'status': ('FAILED' if n_out else 'ok') if listed else 'pending', 'output_problems': n_out,
+    failing = [k for k in OUTPUT_KINDS if listed and probs[k]] + [k for k in DOC_KINDS if n_doc and probs.get(k)]
+    return {'notebook': path.stem, 'status': 'FAILED' if failing else 'ok' if listed else 'pending', 'output_problems': n_out,
+            'doc_problems': n_doc, 'failing': failing,
             'counts': {k: len(v) for k, v in probs.items() if v}, 'examples': {k: v[:N_EXAMPLES] for k, v in probs.items() if v}}
 
-def check_outputs(names=None, api:bool=True, clean=None)->dict:
-    "The saved-outputs report of the notebooks `names` (default every notebook): ok unless a `CLEAN` one has an output problem."
+def check_outputs(names=None, api:bool=True, clean=None, docs_pending=None, package:str='fasthf')->dict:
+    "The report of the notebooks `names` (default every notebook): ok unless a `CLEAN` one has an output problem, or one has a docs problem."
     clean = CLEAN if clean is None else clean
     paths = [nb_path(n) for n in names] if names else sorted((ROOT/'nbs').glob('*.ipynb'))
     missing = [str(p) for p in paths if not p.exists()]
-    res = [check_notebook(p, api, clean) for p in paths if p.exists()]
+    res = [check_notebook(p, api, clean, docs_pending, package) for p in paths if p.exists()]
     return {'ok': not missing and all(r['status'] != 'FAILED' for r in res), 'missing': missing, 'notebooks': res}
 
 def print_outputs_report(rep:dict):
@@ -268,8 +315,8 @@ def print_outputs_report(rep:dict):
     for r in rep['notebooks']:
         print(f"{r['notebook']}: {r['status']}" + (f" ({', '.join(f'{k} {v}' for k, v in r['counts'].items())})" if r['counts'] else ''))
         if r['status'] == 'FAILED':
-            for k in OUTPUT_KINDS:
-                for e in r['examples'].get(k, []): print(f"    {k}: {e}")
+            for k in r['failing']:
+                for e in r['examples'][k]: print(f"    {k}: {e}")
     for m in rep['missing']: print(f"no such notebook: {m}")
     print(json.dumps(rep))
 
