@@ -53,3 +53,25 @@ def test_data_scale_classification(shared, tmp_path):
     for x in res.values(): assert x['rows'] == 300 and x['build_s'] > 0 and x['pass_s'] > 0 and x['peak_rss_mb'] > 0
     assert len(list((tmp_path/'w'/'cache_rows_300'/'clf_fasthf_disk').glob('*.arrow'))) == 1  # one file: the second build wrote none
     assert 'second process' in r.stdout and '| 300 rows | clf_datasets |' in r.stdout
+
+def test_seq2seq_trainer_report(shared, tmp_path):
+    "bench/seq2seq_trainer.py at the tiniest budget: both tasks, fasthf and Seq2SeqTrainer, finite scores; nothing written where it runs."
+    import math, os
+    for d in ('multi30k_en_de_fr', 'samsum', 'tokenizers'): shared/d  # a missing dataset fails here, in one line
+    env = {**os.environ, **({'FASTHF_DATA': str(shared.mirror)} if shared.mirror else {})}  # the script reads the same data
+    r = subprocess.run([sys.executable, str(BENCH/'seq2seq_trainer.py'), '--mt-train', '16', '--mt-valid', '4', '--sam-rows', '20',
+                        '--epochs', '1', '--size', 'tiny', '--threads', '1', '--bs', '8'],
+                       capture_output=True, text=True, timeout=900, cwd=tmp_path, env=env)
+    assert r.returncode == 0, r.stderr[-3000:]
+    rep = json.loads(r.stdout.strip().splitlines()[-1])
+    assert list(tmp_path.iterdir()) == []  # the Trainer's output_dir is a temporary folder, removed after the run
+    mt, sam = rep['results']['multi30k'], rep['results']['samsum']
+    assert (mt['train_pairs'], mt['valid_pairs'], sam['train_pairs'], sam['valid_pairs']) == (16, 4, 16, 4)
+    assert set(mt['untrained']['scores']) == set(mt['fasthf']['scores']) == set(mt['trainer']['scores']) == {'bleu', 'chrf'}
+    assert set(sam['trainer']['scores']) == {'rouge1', 'rouge2', 'rougeL'} <= set(sam['fasthf']['scores']) == set(sam['lead3']['scores'])
+    for res in (mt, sam):
+        for way in ('fasthf', 'trainer'):
+            assert all(math.isfinite(v) for v in res[way]['scores'].values()), (way, res[way])
+            assert math.isfinite(res[way]['valid_loss']) and res[way]['train_s'] > 0
+    assert sam['lead3']['scores']['rouge1'] > 0
+    assert 'Seq2SeqTrainer (AdamW' in r.stdout and 'Lead-3' in r.stdout
