@@ -81,8 +81,14 @@ class HFSeq2SeqDL(HFSortedDL):
         if len(b[0]) == 1:  # sources only (`test_dl`)
             x = dict(self.collator([s[0] for s in b])); x.pop('labels', None)
             return (x,)
-        x = dict(self.collator([{**s[0], 'labels': s[1]['input_ids'].tolist()} for s in b]))
+        x = dict(self.collator([{**s[0], 'labels': self.target_ids(s[1]['input_ids'])} for s in b]))
         return x, x.pop('labels')
+
+    def target_ids(self, ids)->list:
+        "A target's label ids, without a first token equal to the bound model's decoder start (the decoder is fed it, it must not learn to repeat it)."
+        ids = ids.tolist()
+        start = getattr(getattr(getattr(self.collator, 'model', None), 'config', None), 'decoder_start_token_id', None)
+        return ids[1:] if start is not None and len(ids) > 1 and ids[0] == start else ids
 
     def _rows(self, b, preds=None, max_n:int=9)->list:
         "One display row per item: source, target (if any) and prediction (if given)."
