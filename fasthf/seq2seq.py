@@ -74,7 +74,12 @@ def _pair_len(item)->int:
 
 class HFSeq2SeqDL(HFSortedDL):
     "Length-bucketed `(inputs, labels)` batches: `DataCollatorForSeq2Seq` pads labels with -100 and adds the bound model's decoder inputs."
-    def __init__(self, dataset=None, collator=None, sort_func=_pair_len, **kwargs):
+    def __init__(self,
+        dataset=None, # Items `(source ids, target ids)` (or sources only, for `test_dl`)
+        collator=None, # A `DataCollatorForSeq2Seq`: pads, and makes decoder inputs once a model is bound to it
+        sort_func=_pair_len, # Length of an item for bucketing: source plus target tokens
+        **kwargs # Passed to `HFSortedDL` (`bs`, `shuffle`, …)
+    ):
         super().__init__(dataset, collator=collator, sort_func=sort_func, **kwargs)
 
     def create_batch(self, b):
@@ -124,7 +129,11 @@ def HFSeq2SeqBlocks(
     return (TransformBlock(type_tfms=src, dl_type=HFSeq2SeqDL, dls_kwargs={'collator': coll, 'drop_last': False}), TransformBlock(type_tfms=tgt))
 
 # %% ../nbs/12_seq2seq.ipynb #1a0dc5d7
-def lang_tokenizer(tokenizer, source_lang:str|None=None, target_lang:str|None=None):
+def lang_tokenizer(
+    tokenizer, # A HF tokenizer
+    source_lang:str|None=None, # Source language code, set as `src_lang` if the tokenizer has that setting
+    target_lang:str|None=None, # Target language code, set as `tgt_lang` if the tokenizer has that setting
+):
     "`tokenizer`, or a copy of it with `src_lang`/`tgt_lang` set when it has such settings."
     sets = {a: v for a, v in (('src_lang', source_lang), ('tgt_lang', target_lang)) if v and hasattr(tokenizer, a)}
     if not sets: return tokenizer
@@ -132,7 +141,10 @@ def lang_tokenizer(tokenizer, source_lang:str|None=None, target_lang:str|None=No
     for a, v in sets.items(): setattr(tok, a, v)
     return tok
 
-def lang_token_id(tokenizer, lang:str|None)->int|None:
+def lang_token_id(
+    tokenizer, # A HF tokenizer
+    lang:str|None, # A language code, e.g. 'de_DE'
+)->int|None:
     "The id of `lang` if it is one of `tokenizer`'s special tokens (a language code), else `None`."
     return tokenizer.convert_tokens_to_ids(lang) if lang and lang in tokenizer.all_special_tokens else None
 
@@ -242,7 +254,11 @@ def _sentence_lines(text:str)->str:
     "One sentence per line (after `.`, `!` or `?`), the layout ROUGE-Lsum expects."
     return '\n'.join(s for s in re.split(r'(?<=[.!?])\s+', text.strip()) if s)
 
-def rouge_scores(preds:list, refs:list, keys=_ROUGE)->dict:
+def rouge_scores(
+    preds:list, # Generated texts
+    refs:list, # Reference texts, one per prediction
+    keys=_ROUGE, # ROUGE variants: 'rouge1', 'rouge2', 'rougeL', 'rougeLsum'
+)->dict:
     "Mean ROUGE F-measures (× 100) of `preds` against `refs`, with `rouge-score`."
     if len(preds) != len(refs): raise ValueError(f"{len(preds)} predictions but {len(refs)} references")
     sc = rouge_scorer.RougeScorer(list(keys), use_stemmer=True)
@@ -252,7 +268,11 @@ def rouge_scores(preds:list, refs:list, keys=_ROUGE)->dict:
         for k in keys: tot[k] += s[k].fmeasure
     return {k: 100 * v / max(len(preds), 1) for k, v in tot.items()}
 
-def bleu_scores(preds:list, refs:list, keys=('bleu', 'chrf'))->dict:
+def bleu_scores(
+    preds:list, # Generated texts
+    refs:list, # Reference texts, one per prediction
+    keys=('bleu', 'chrf'), # Which of corpus BLEU and chrF
+)->dict:
     "Corpus BLEU and chrF of `preds` against `refs`, with `sacrebleu`'s defaults."
     if len(preds) != len(refs): raise ValueError(f"{len(preds)} predictions but {len(refs)} references")
     f = {'bleu': sacrebleu.corpus_bleu, 'chrf': sacrebleu.corpus_chrf}
@@ -264,7 +284,11 @@ SEQ2SEQ_TASKS = {  # a preset: the key of a prediction (the HF pipelines' name) 
     'text2text': {'output': 'generated_text', 'scores': ()},
 }
 
-def seq2seq_scores(preds:list, refs:list, keys)->dict:
+def seq2seq_scores(
+    preds:list, # Generated texts
+    refs:list, # Reference texts, one per prediction
+    keys, # Score names: ROUGE's and/or 'bleu', 'chrf'
+)->dict:
     "The scores `keys` (ROUGE's and/or `bleu`, `chrf`) of `preds` against `refs`."
     r, b = [k for k in keys if k in _ROUGE], [k for k in keys if k in ('bleu', 'chrf')]
     bad = set(keys) - set(r) - set(b)
@@ -310,7 +334,9 @@ def generate_texts(
 # %% ../nbs/12_seq2seq.ipynb #617c5d97
 class GenerationOutputs:
     "Generated texts and references of one validation pass, scored once."
-    def __init__(self, keys): self.keys = tuple(keys); self.reset()
+    def __init__(self,
+        keys # Score names computed from the kept texts (see `seq2seq_scores`)
+    ): self.keys = tuple(keys); self.reset()
     def reset(self): self.preds, self.refs, self._scores = [], [], None
 
     def add(self, learn):
@@ -349,7 +375,11 @@ class GenerationMetric(Metric):
     @property
     def name(self)->str: return self.key
 
-def generation_metrics(*keys, every:int|None=None, at_end:bool=True)->list:
+def generation_metrics(
+    *keys, # Score names, one metric each (see `seq2seq_scores`)
+    every:int|None=None, # Also generate every `every` epochs
+    at_end:bool=True, # Generate at the last epoch of each `fit`
+)->list:
     "fastai metrics for the scores `keys` of generated texts, sharing one generation per due validation pass."
     outs = GenerationOutputs(keys)
     return [GenerationMetric(k, outs, i == 0, every, at_end) for i, k in enumerate(keys)]
@@ -472,7 +502,12 @@ def seq2seq_splitter(
 # %% ../nbs/12_seq2seq.ipynb #b207fbce
 class Seq2SeqLearner(HFLearner):
     "An `HFLearner` for encoder-decoders: decoder inputs from the model, generation for predictions, pipeline-like results."
-    def __init__(self, dls, model, task:str='text2text', **kwargs):
+    def __init__(self,
+        dls, # `Seq2SeqDataLoaders`
+        model, # A `transformers` encoder-decoder (or an `HFModel` around one)
+        task:str='text2text', # 'summarization', 'translation' or 'text2text': the output key of predictions
+        **kwargs # Passed to `HFLearner`
+    ):
         if task not in SEQ2SEQ_TASKS: raise ValueError(f"unknown seq2seq task '{task}' (choose from {', '.join(SEQ2SEQ_TASKS)})")
         super().__init__(dls, model, **kwargs)
         hf = self.hf_model
