@@ -1,6 +1,6 @@
 """fasthf's default recipe vs the HF Trainer's defaults, side by side, on each task's validation split.
 
-    python bench/recipes.py [--tasks imdb,toxic,ner,qa] [--seeds 0,1,2] [--epochs 2] [--n-train N] [--n-valid N]
+    python bench/recipes.py [--tasks imdb,toxic,ner,qa,samsum] [--seeds 0,1,2] [--epochs 2] [--n-train N] [--n-valid N]
                             [--threads N] [--fasthf-flags '{"lr": 3e-4}']
 
 Both ways get the same model (all-MiniLM-L6-v2), data, epochs, maximum length, batch size (16) and seed. fasthf runs
@@ -9,25 +9,43 @@ rate, head, optimizer); the Trainer runs with its own defaults (AdamW at 5e-5, l
 and the HF course's pre-processing (`datasets.map`, dynamic padding by the task's collator). Every score is computed on
 the validation split (never a test split) by the same scorer for both ways. Prints one JSON line per run, then a
 markdown table: the mean over seeds ± the standard deviation (the seed spread).
+
+samsum (summarization): SAMSum's only split here (818 dialogues, '\r\n' read as '\n') is cut with a fixed 20% held out
+(`sample(frac=0.2, random_state=42)`); the first n_train / n_valid rows of each part are used (default 300 / 80); sources
+cut at 128 tokens, summaries at 64. The encoder-only --model (MiniLM) warm-starts an EncoderDecoderModel
+(MiniLM2MiniLM, `fasthf.seq2seq.warm_start_seq2seq`) both ways. fasthf's default recipe trains the new cross-attention
+alone for `freeze_epochs` (1) epochs, then everything for --epochs: E + 1 epochs in all, so the Trainer gets the same
+total (the `total_epochs` field). The Trainer's way: `Seq2SeqTrainer` with its defaults, run_summarization's
+pre-processing, `DataCollatorForSeq2Seq`; like fasthf's data, its labels drop a first token equal to the decoder start
+(BERT tokenizers start targets with [CLS], the decoder's start token). Both are scored alike: the saved model folder's
+greedy generations (`predict_seq2seq`, as `fasthf-predict`, up to 64 new tokens) of the validation dialogues, ROUGE-1/2/L
+(`rouge_scores`) against the raw reference summaries; the table reports ROUGE-1 (× 100), the JSON all three.
+`predict_seq2seq` keeps no training length: generation reads dialogues up to the tokenizer's model_max_length (512),
+not 128 tokens, the same for both ways. A Lead-3 line (the first three lines of each dialogue, no model) is printed
+for reference (a JSON line, and a line under the table).
 """
-import argparse, json, os, statistics, tempfile, time, warnings
+import argparse, json, os, shutil, statistics, tempfile, time, warnings
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from transformers import (AutoModelForQuestionAnswering, AutoModelForSequenceClassification, AutoModelForTokenClassification,
-                          AutoTokenizer, DataCollatorForTokenClassification, DataCollatorWithPadding, Trainer, TrainingArguments,
-                          set_seed)
+                          AutoTokenizer, DataCollatorForSeq2Seq, DataCollatorForTokenClassification, DataCollatorWithPadding,
+                          Seq2SeqTrainer, Seq2SeqTrainingArguments, Trainer, TrainingArguments, set_seed)
 import datasets
 from seqeval.metrics import f1_score
 from fasthf.external import get_data
-from fasthf.tasks import default_model
+from fasthf.tasks import default_model, get_task
 from fasthf.cli import fasthf_train
 from fasthf.ner import read_conll
 from fasthf.qa import QADataLoaders, read_squad
+from fasthf.seq2seq import predict_seq2seq, rouge_scores, warm_start_seq2seq
 
 TOXIC = ['toxic', 'severe_toxic', 'obscene', 'threat', 'insult', 'identity_hate']
 # task → (fasthf task, the metric both ways report, max length, default train/valid rows)
 TASKS = {'imdb': ('classification', 'accuracy', 128, 800, 200), 'toxic': ('multilabel', 'f1_micro', 128, 1000, 500),
-         'ner': ('ner', 'f1', 128, 2000, 500), 'qa': ('qa', 'f1', 256, 600, 300)}
+         'ner': ('ner', 'f1', 128, 2000, 500), 'qa': ('qa', 'f1', 256, 600, 300),
+         'samsum': ('summarization', 'rouge1', 128, 300, 80)}
+SAM_TARGET_LEN = 64  # samsum: summaries cut at 64 tokens; generation up to 64 new tokens
+ROUGE = ('rouge1', 'rouge2', 'rougeL')
 
 def write_data(task, d:Path, n_train, n_valid)->tuple:
     "The task's train and validation files (the first rows of the shared splits), written under `d`; fasthf-train flags."
@@ -47,6 +65,13 @@ def write_data(task, d:Path, n_train, n_valid)->tuple:
             sents = (src/f).read_text().strip().split('\n\n')[:n]
             (d/f).write_text('\n\n'.join(sents) + '\n')
         return d/'train.txt', d/'valid.txt', {}
+    if task == 'samsum':
+        sam = pd.read_json(get_data('samsum')/'validation.jsonl', lines=True)  # SAMSum's only split here
+        sam['dialogue'] = sam.dialogue.str.replace('\r\n', '\n')
+        held = sam.sample(frac=0.2, random_state=42).index  # a fixed 20% held out as validation
+        sam[~sam.index.isin(held)][['dialogue', 'summary']][:n_train].to_csv(d/'train.csv', index=False)
+        sam.loc[held][['dialogue', 'summary']][:n_valid].to_csv(d/'valid.csv', index=False)
+        return d/'train.csv', d/'valid.csv', {'source_col': 'dialogue', 'target_col': 'summary', 'max_target_len': SAM_TARGET_LEN}
     src = get_data('squad_v1.1')
     for f, n in (('train.jsonl', n_train), ('validation.jsonl', n_valid)):
         (d/f).write_text(''.join((src/f).read_text().splitlines(keepends=True)[:n]))
@@ -58,8 +83,31 @@ def run_fasthf(task, trn, val, flags, a, seed, max_len, metric, extra)->dict:
     t0 = time.perf_counter()
     fasthf_train(task=TASKS[task][0], data=str(trn), valid=str(val), model=a.model, out=str(out), epochs=a.epochs, seed=seed,
                  bs=a.bs, max_len=max_len, **flags, **extra)
+    if task == 'samsum':  # scored like the Trainer: the saved folder's generations against the raw summaries
+        r = samsum_scores(out/'model', val); shutil.rmtree(out.parent)
+        return {**r, 'seconds': round(time.perf_counter() - t0, 1)}
     m = json.loads((out/'metrics.json').read_text())
     return {'score': float(m[metric]), 'seconds': round(time.perf_counter() - t0, 1)}
+
+def samsum_total_epochs(a)->int:
+    "The epochs fasthf runs on samsum: `freeze_epochs` (its default, 1, unless --fasthf-flags sets it) of the new cross-attention, then --epochs."
+    return a.epochs + json.loads(a.fasthf_flags).get('freeze_epochs', get_task('summarization').flags['freeze_epochs'].default)
+
+def rouge_row(preds, refs)->dict:
+    "The table's score (ROUGE-1) and ROUGE-1/2/L, all × 100."
+    r = rouge_scores(preds, refs, ROUGE)
+    return {'score': float(r['rouge1']), **{k: float(v) for k, v in r.items()}}
+
+def samsum_scores(folder, val)->dict:
+    "ROUGE of a saved seq2seq folder's greedy generations (`predict_seq2seq`, as `fasthf-predict`) of the validation dialogues, against the raw summaries."
+    vdf = pd.read_csv(val)
+    preds = predict_seq2seq(folder, list(vdf.dialogue), task='summarization', max_new_tokens=SAM_TARGET_LEN, num_beams=1, do_sample=False)
+    return rouge_row([p['summary_text'] for p in preds], list(vdf.summary))
+
+def lead3(val)->dict:
+    "The Lead-3 reference: the first three lines (utterances) of each validation dialogue, against the raw summaries."
+    vdf = pd.read_csv(val)
+    return rouge_row(['\n'.join(d.split('\n')[:3]) for d in vdf.dialogue], list(vdf.summary))
 
 def trainer_args(a, seed)->TrainingArguments:
     "The Trainer's defaults, with the shared epochs, batch size and seed."
@@ -147,9 +195,36 @@ def trainer_qa(trn, val, a, seed, max_len, tok)->float:
     outs = {i: (sl[i][:len(hvalid[i]['input_ids'])], el[i][:len(hvalid[i]['input_ids'])]) for i in range(len(hvalid))}
     return float(dls.task.score(dls.task.postprocess(outs, valid_dl), valid_dl.examples)['f1'])
 
+def trainer_samsum(trn, val, a, seed, max_len, tok)->dict:
+    "Seq2SeqTrainer on the warm start fasthf builds (run_summarization's pre-processing), for fasthf's total epochs; ROUGE as fasthf's."
+    tdf = pd.read_csv(trn)
+    set_seed(seed)
+    model = warm_start_seq2seq(a.model, tokenizer=tok)  # as fasthf builds it: MiniLM2MiniLM, start/end/pad ids from the tokenizer
+    start = model.config.decoder_start_token_id
+    def prep(b):
+        enc = tok(b['dialogue'], max_length=max_len, truncation=True)
+        labels = tok(text_target=b['summary'], max_length=SAM_TARGET_LEN, truncation=True)['input_ids']
+        # as fasthf's data (HFSeq2SeqDL.target_ids): drop a first label equal to the decoder start ([CLS] here), which the
+        # decoder is fed; kept, it learns to answer [CLS] with [CLS] and greedy generation writes nothing. The comparison
+        # is of the recipes, not of this fix.
+        enc['labels'] = [l[1:] if len(l) > 1 and l[0] == start else l for l in labels]
+        return enc
+    ds = datasets.Dataset.from_pandas(tdf[['dialogue', 'summary']], preserve_index=False).map(prep, batched=True, remove_columns=['dialogue', 'summary'])
+    d = Path(tempfile.mkdtemp())
+    # fasthf runs freeze_epochs (1) + --epochs epochs on a warm start: the Trainer gets the same total
+    args = Seq2SeqTrainingArguments(output_dir=str(d/'trainer'), num_train_epochs=samsum_total_epochs(a), per_device_train_batch_size=a.bs,
+                                    per_device_eval_batch_size=64, save_strategy='no', report_to='none', use_cpu=True, seed=seed,
+                                    disable_tqdm=True, logging_strategy='no')
+    tr = Seq2SeqTrainer(model=model, args=args, train_dataset=ds, data_collator=DataCollatorForSeq2Seq(tok, model=model))
+    tr.train()
+    tr.save_model(str(d/'model')); tok.save_pretrained(str(d/'model'))
+    r = samsum_scores(d/'model', val); shutil.rmtree(d)
+    return r
+
 def run_trainer(task, trn, val, a, seed, max_len)->dict:
     "The Trainer's way for `task`: its score on the validation split and its wall time."
     tok, t0 = AutoTokenizer.from_pretrained(a.model), time.perf_counter()
+    if task == 'samsum': return {**trainer_samsum(trn, val, a, seed, max_len, tok), 'seconds': round(time.perf_counter() - t0, 1)}
     if task in ('imdb', 'toxic'): score = trainer_classify(task, trn, val, a, seed, max_len, tok)
     elif task == 'ner': score = trainer_ner(trn, val, a, seed, max_len, tok)
     else: score = trainer_qa(trn, val, a, seed, max_len, tok)
@@ -163,7 +238,9 @@ def table(rows)->str:
         fmt = lambda v: f"{statistics.mean(v):.4f} ± {statistics.stdev(v) if len(v) > 1 else 0:.4f}" if v else '-'
         r0 = next(r for r in rows if r['task'] == task)
         lines.append(f"| {task} ({r0['metric']}, {r0['rows']}) | {fmt(cell('fasthf'))} | {fmt(cell('trainer'))} | {len(cell('fasthf'))} |")
-    return '\n'.join(lines)
+    notes = [f"{r['task']}: Lead-3 (first three lines of each dialogue, no model) {r['metric']} {r['score']:.4f}"
+             for r in rows if r['way'] == 'lead3']
+    return '\n'.join(lines + ([''] + notes if notes else []))
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -182,11 +259,15 @@ def main():
         _, metric, max_len, n_trn, n_val = TASKS[task]
         d = Path(tempfile.mkdtemp())
         trn, val, extra = write_data(task, d, a.n_train or n_trn, a.n_valid or n_val)
+        more = {'total_epochs': samsum_total_epochs(a)} if task == 'samsum' else {}  # fasthf's frozen epoch(s) + --epochs, both ways
+        if task == 'samsum':
+            rows.append({'task': task, 'way': 'lead3', 'seed': None, 'metric': metric, 'rows': f"{a.n_train or n_trn}/{a.n_valid or n_val}", **lead3(val)})
+            print(json.dumps(rows[-1]), flush=True)
         for seed in map(int, a.seeds.split(',')):
             for way in a.ways.split(','):
                 r = (run_fasthf(task, trn, val, json.loads(a.fasthf_flags), a, seed, max_len, metric, extra) if way == 'fasthf'
                      else run_trainer(task, trn, val, a, seed, max_len))
-                rows.append({'task': task, 'way': way, 'seed': seed, 'metric': metric, 'epochs': a.epochs,
+                rows.append({'task': task, 'way': way, 'seed': seed, 'metric': metric, 'epochs': a.epochs, **more,
                              'rows': f"{a.n_train or n_trn}/{a.n_valid or n_val}", **r})
                 print(json.dumps(rows[-1]), flush=True)
     print(table(rows))

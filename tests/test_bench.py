@@ -75,3 +75,20 @@ def test_seq2seq_trainer_report(shared, tmp_path):
             assert math.isfinite(res[way]['valid_loss']) and res[way]['train_s'] > 0
     assert sam['lead3']['scores']['rouge1'] > 0
     assert 'Seq2SeqTrainer (AdamW' in r.stdout and 'Lead-3' in r.stdout
+
+def test_recipes_samsum(shared, tmp_path):
+    "bench/recipes.py's samsum task at the tiniest budget: Lead-3, fasthf and Seq2SeqTrainer rows (ROUGE-1/2/L), the same total epochs, the table."
+    import math, os
+    shared/'samsum'  # a missing dataset fails here, in one line
+    env = {**os.environ, **({'FASTHF_DATA': str(shared.mirror)} if shared.mirror else {})}  # the script reads the same data
+    r = subprocess.run([sys.executable, str(BENCH/'recipes.py'), '--tasks', 'samsum', '--n-train', '8', '--n-valid', '4',
+                        '--epochs', '1', '--seeds', '0', '--threads', '1'], capture_output=True, text=True, timeout=900, cwd=tmp_path, env=env)
+    assert r.returncode == 0, r.stderr[-3000:]
+    rows = {x['way']: x for x in map(json.loads, (l for l in r.stdout.splitlines() if l.startswith('{"task"')))}
+    assert set(rows) == {'lead3', 'fasthf', 'trainer'} and list(tmp_path.iterdir()) == []  # temporary folders only
+    for x in rows.values():
+        assert x['task'] == 'samsum' and x['metric'] == 'rouge1' and x['rows'] == '8/4' and x['score'] == x['rouge1']
+        assert all(math.isfinite(x[k]) and 0 <= x[k] <= 100 for k in ('rouge1', 'rouge2', 'rougeL'))
+    assert rows['fasthf']['total_epochs'] == rows['trainer']['total_epochs'] == 2  # fasthf's frozen epoch + --epochs, both ways
+    assert rows['lead3']['score'] > 0
+    assert '| samsum (rouge1, 8/4) |' in r.stdout and 'samsum: Lead-3' in r.stdout
