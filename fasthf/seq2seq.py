@@ -21,7 +21,8 @@ from fastai.losses import CrossEntropyLossFlat
 from rouge_score import rouge_scorer
 import sacrebleu
 from transformers import (AutoConfig, AutoModel, AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoTokenizer, DataCollatorForSeq2Seq,
-                          DataCollatorWithPadding, EncoderDecoderModel, MODEL_FOR_MASKED_LM_MAPPING, PretrainedConfig, PreTrainedModel)
+                          DataCollatorWithPadding, EncoderDecoderModel, MODEL_FOR_CAUSAL_LM_MAPPING, MODEL_FOR_MASKED_LM_MAPPING,
+                          PretrainedConfig, PreTrainedModel)
 from .core import load_hf, model_input_names, check_tokenizer, hf_splitter
 from .data import (HFDataError, HFTokenize, HFSortedDL, check_columns, check_texts, df_items, read_table, show_rows, valid_mask, text_key,
                          check_frame, check_path, check_texts_list, check_valid_file)
@@ -31,9 +32,9 @@ from .lm import SIZES
 # %% auto #0
 __all__ = ['SEQ2SEQ_TASKS', 'WARM_LR', 'seq2seq_config', 'HFSeq2SeqDL', 'HFSeq2SeqBlocks', 'lang_tokenizer', 'lang_token_id',
            'Seq2SeqDataLoaders', 'rouge_scores', 'bleu_scores', 'seq2seq_scores', 'generate_batch', 'generate_texts',
-           'GenerationOutputs', 'GenerationMetric', 'generation_metrics', 'is_encoder_only', 'warm_start_ids',
-           'warm_start_seq2seq', 'cross_attention_names', 'warm_start_new_params', 'seq2seq_splitter', 'Seq2SeqLearner',
-           'is_warm_start_source', 'hf_seq2seq_learner', 'warm_start_phases', 'predict_seq2seq']
+           'GenerationOutputs', 'GenerationMetric', 'generation_metrics', 'is_encoder_only', 'is_decoder_only',
+           'warm_start_ids', 'warm_start_seq2seq', 'cross_attention_names', 'warm_start_new_params', 'seq2seq_splitter',
+           'Seq2SeqLearner', 'is_warm_start_source', 'hf_seq2seq_learner', 'warm_start_phases', 'predict_seq2seq']
 
 # %% ../nbs/12_seq2seq.ipynb #6e685fb8
 _SIZE_FIELDS = {'d_model': 'hidden', 'encoder_layers': 'layers', 'decoder_layers': 'layers', 'num_layers': 'layers',
@@ -392,6 +393,13 @@ def is_encoder_only(
     return (not getattr(config, 'is_encoder_decoder', False) and not getattr(config, 'is_decoder', False)
             and type(config) in MODEL_FOR_MASKED_LM_MAPPING)
 
+def is_decoder_only(
+    config:PretrainedConfig # A model's config
+)->bool:
+    "Whether `config` is a decoder-only model (a causal LM with no masked-LM head, e.g. GPT-2): a checkpoint to warm-start both parts from."
+    return (not getattr(config, 'is_encoder_decoder', False) and type(config) in MODEL_FOR_CAUSAL_LM_MAPPING
+            and type(config) not in MODEL_FOR_MASKED_LM_MAPPING)
+
 def warm_start_ids(
     tokenizer # The tokenizer of sources and targets
 )->dict: # `decoder_start_token_id`, `eos_token_id`, `pad_token_id`
@@ -446,13 +454,15 @@ def _share_body(encoder, decoder)->int:
     return n
 
 def warm_start_seq2seq(
-    encoder, # An encoder-only checkpoint (hub name, folder or model), e.g. BERT or MiniLM
+    encoder, # An encoder-only (e.g. BERT, MiniLM) or decoder-only (e.g. GPT-2) checkpoint: hub name, folder or model
     decoder=None, # The decoder's checkpoint (name, folder or model): encoder-only (made a decoder) or a causal LM; default `encoder`
     tokenizer=None, # The tokenizer of sources and targets; default the one saved with `encoder`
     tie:bool=False, # Share the encoder's weights with the decoder's body (BERTShare)
 )->EncoderDecoderModel:
     "An `EncoderDecoderModel` warm-started from pretrained checkpoints: new cross-attention, special ids from the tokenizer."
-    if not is_encoder_only(_config_of(encoder)): raise ValueError(f"{_src_name(encoder)} is not an encoder-only model: it cannot warm-start an encoder")
+    ecfg = _config_of(encoder)
+    if not (is_encoder_only(ecfg) or is_decoder_only(ecfg)):
+        raise ValueError(f"{_src_name(encoder)} is neither an encoder-only nor a decoder-only model: it cannot warm-start an encoder-decoder")
     if tokenizer is None:
         if isinstance(encoder, PreTrainedModel): raise ValueError("give the tokenizer of an encoder passed as a model")
         tokenizer = AutoTokenizer.from_pretrained(str(encoder))
@@ -562,14 +572,16 @@ class Seq2SeqLearner(HFLearner):
 def is_warm_start_source(
     model # A hub name, a folder, a model or a config
 )->bool:
-    "Whether `model` is an encoder-only checkpoint (name, folder or model), from which `hf_seq2seq_learner` warm-starts an encoder-decoder."
-    if isinstance(model, (str, Path)): return is_encoder_only(AutoConfig.from_pretrained(str(model)))
-    return isinstance(model, PreTrainedModel) and is_encoder_only(model.config)
+    "Whether `model` is an encoder-only or decoder-only checkpoint (name, folder or model), from which `hf_seq2seq_learner` warm-starts an encoder-decoder."
+    if isinstance(model, (str, Path)): cfg = AutoConfig.from_pretrained(str(model))
+    elif isinstance(model, PreTrainedModel): cfg = model.config
+    else: return False
+    return is_encoder_only(cfg) or is_decoder_only(cfg)
 
 @delegates(hf_learner)
 def hf_seq2seq_learner(
     dls:Seq2SeqDataLoaders, # Seq2seq `DataLoaders`
-    model, # A hub name or folder (pretrained), a `PretrainedConfig` (from scratch), a `transformers` encoder-decoder, or an encoder-only checkpoint/model (warm start)
+    model, # A hub name or folder (pretrained), a `PretrainedConfig` (from scratch), a `transformers` encoder-decoder, or an encoder-only/decoder-only checkpoint or model (warm start)
     task:str='text2text', # 'summarization', 'translation' or 'text2text': the output key and the default scores
     pretrained:bool=True, # Load the pretrained weights of a name/folder
     decoder=None, # Warm start: the decoder's checkpoint (name, folder or model); default the encoder's
@@ -585,7 +597,7 @@ def hf_seq2seq_learner(
     "A fastai learner for summarization, translation or any text-to-text task with a HF encoder-decoder (or one warm-started from an encoder)."
     if task not in SEQ2SEQ_TASKS: raise ValueError(f"unknown seq2seq task '{task}' (choose from {', '.join(SEQ2SEQ_TASKS)})")
     if is_warm_start_source(model):
-        if not pretrained: raise ValueError(f"{_src_name(model)} is encoder-only: warm-starting needs its pretrained weights (pretrained=True)")
+        if not pretrained: raise ValueError(f"{_src_name(model)} is not an encoder-decoder: warm-starting one from it needs its pretrained weights (pretrained=True)")
         model = warm_start_seq2seq(model, decoder, dls.tokenizer, tie_encoder_decoder)
     elif decoder is not None or tie_encoder_decoder:
         raise ValueError("decoder= and tie_encoder_decoder= warm-start an encoder-only model; the model given is not one")

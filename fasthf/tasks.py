@@ -707,7 +707,7 @@ class Seq2SeqTask(Task):
                  num_beams=Flag(None, "Beam width of generation (default greedy)", int, min=1),
                  from_scratch=Flag(False, "A new model of --size for the tokenizer of --model"),
                  size=Flag('tiny', "Model size from scratch", choices=tuple(SIZES)),
-                 decoder=Flag(None, "Warm start (--model encoder-only, e.g. MiniLM): the decoder's checkpoint; default the encoder's", str),
+                 decoder=Flag(None, "Warm start (--model encoder-only, e.g. MiniLM, or decoder-only): the decoder's checkpoint; default --model's", str),
                  tie_encoder_decoder=Flag(False, "Warm start: the decoder shares the encoder's weights (BERTShare)"),
                  freeze_epochs=Flag(1, "Warm start: epochs training only the new cross-attention and head first", min=0))
     data_help = "a .csv/.tsv/.jsonl/.parquet table with source and target columns"
@@ -720,11 +720,11 @@ class Seq2SeqTask(Task):
         if s.model is None:
             raise HFDataError(f"--task {self.name} needs --model: a seq2seq model (hub name or folder), or with --from-scratch a folder whose tokenizer the new model uses")
         tok = AutoTokenizer.from_pretrained(s.model)
-        try: s.warm = not s.from_scratch and is_warm_start_source(s.model)  # an encoder-only checkpoint: warm-start an encoder-decoder
+        try: s.warm = not s.from_scratch and is_warm_start_source(s.model)  # an encoder-only or decoder-only checkpoint: warm-start an encoder-decoder
         except (OSError, ValueError): s.warm = False  # a tokenizer-only folder (for --from-scratch): no model config to read
         if s.warm and s.lora: raise HFDataError("--lora freezes every pretrained weight, but a warm start's new cross-attention must train: drop --lora")
         if s.warm: warm_start_ids(tok)  # start, end and pad tokens, or one line saying which is missing
-        elif s.decoder or s.tie_encoder_decoder: raise HFDataError("--decoder and --tie-encoder-decoder warm-start from an encoder-only --model")
+        elif s.decoder or s.tie_encoder_decoder: raise HFDataError("--decoder and --tie-encoder-decoder warm-start from an encoder-only or decoder-only --model")
         elif tok.pad_token_id is None or tok.eos_token_id is None:
             raise HFDataError(f"the tokenizer of {s.model} has no {'pad' if tok.pad_token_id is None else 'EOS'} token: it cannot serve a seq2seq model")
         return tok
