@@ -649,11 +649,11 @@ def show_rows(
     rows:list, # One dict per item: column → value
     show:bool=True, # Display the table (in a notebook); `False` only returns the rows
     trunc_at:int=200, # Characters kept of each text cell
-)->list: # The rows, text cells truncated
+)->list|None: # With `show=False`, the rows, text cells truncated (as fastai's `show_batch`, nothing once displayed)
     "Display the rows of a `show_batch`/`show_results` as a table, text cells truncated to `trunc_at` characters."
     rows = [{k: (v[:trunc_at] if isinstance(v, str) else v) for k, v in r.items()} for r in rows]
-    if show: display_df(pd.DataFrame(rows))
-    return rows
+    if not show: return rows
+    display_df(pd.DataFrame(rows))
 
 # %% ../nbs/01_data.ipynb #9f3bb6a0
 def padding_ratio(
