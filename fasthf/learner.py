@@ -124,7 +124,10 @@ class HFLearner(Learner):
         "Recompute each block's activations in the backward pass instead of keeping them (HF gradient checkpointing): less memory, more compute."
         hf = self.hf_model
         if not getattr(hf, 'supports_gradient_checkpointing', False): raise ValueError(f"{type(hf).__name__} does not support gradient checkpointing")
-        if on: hf.gradient_checkpointing_enable(gradient_checkpointing_kwargs={'use_reentrant': False})
+        if hasattr(hf, 'activation_checkpointing_enable'):  # transformers 5's name; gradient_checkpointing_* are deprecated aliases
+            if on: hf.activation_checkpointing_enable(activation_checkpointing_kwargs={'use_reentrant': False})
+            else: hf.activation_checkpointing_disable()
+        elif on: hf.gradient_checkpointing_enable(gradient_checkpointing_kwargs={'use_reentrant': False})
         else: hf.gradient_checkpointing_disable()
         return self
     def to_distributed(self, sync_bn:bool=True, **kwargs):
