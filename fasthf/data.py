@@ -719,10 +719,10 @@ def check_spellings(
     by_num = {}
     for v in set().union(*sets):
         if (n := _as_number(v)) is not None and n == n: by_num.setdefault(n, []).append(v)
-    for vs in by_num.values():
-        if len(vs) < 2: continue
-        vs = sorted(vs, key=str)
-        where = ', '.join(f"{v!r} at row {next(i for i, s in sets.items() if v in s)}" for v in vs)
+    first = lambda v: next(i for i, s in sets.items() if v in s)  # the row a spelling first appears in
+    groups = [sorted(vs, key=lambda v: (first(v), str(v))) for vs in by_num.values() if len(vs) > 1]
+    for vs in sorted(groups, key=lambda vs: first(vs[0])):  # in row order: the same message in every process (sets' order follows string hashes)
+        where = ', '.join(f"{v!r} at row {first(v)}" for v in vs)
         raise HFDataError(f"label column '{col}' of {source} spells one class several ways ({where}): they would be "
                           f"{len(vs)} classes; write each class one way (e.g. all {vs[0]!r})")
 
