@@ -115,7 +115,7 @@ class LMTokens:
     def n_tokens(self)->int: return int(self.offsets[-1])
     def __len__(self): return self.n_docs
     def __getitem__(self, i): return self.ids[self.offsets[i]:self.offsets[i + 1]]
-    def __repr__(self): return f"{type(self).__name__}({self.n_docs:,} documents, {self.n_tokens:,} {self.ids.dtype} tokens{', ' + str(self.path) if self.path else ''})"
+    def __repr__(self): return f"{type(self).__name__}({self.n_docs:,} documents, {self.n_tokens:,} {self.ids.dtype} tokens{', ' + self.path.name if self.path else ''})"  # the file, not its folder (`.path` has both)
 
 def _checked(texts, source):
     "Yield `texts`, raising `HFDataError` at the first that is not a non-empty string (named by its position)."

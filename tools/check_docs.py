@@ -95,7 +95,7 @@ def check_page(drv, name:str, html:Path, out:Path)->dict:
 
 # notebooks whose saved outputs must have no output problem (re-run them with tools/run_nb.py); the others are pending.
 # 09, 16 and 21 show only tests and imports (nothing displayed): listed so that they stay that way
-CLEAN = ['00_core', '01_data', '02_learner', '05_cli', '08_checkpoint', '09_windows', '12_seq2seq', '13_seq2seq_tasks', '14_distributed', '15_tracking', '16_files', '17_lora', '18_card', '19_demo', '20_external', '21_tasks', '22_console', '23_heads', '24_stream']
+CLEAN = ['00_core', '01_data', '02_learner', '05_cli', '06_lm', '08_checkpoint', '09_windows', '12_seq2seq', '13_seq2seq_tasks', '14_distributed', '15_tracking', '16_files', '17_lora', '18_card', '19_demo', '20_external', '21_tasks', '22_console', '23_heads', '24_stream']
 OUTPUT_KINDS = ('error', 'stderr', 'progress', 'warning', 'local_path', 'empty_display')  # fail a CLEAN notebook
 DOC_KINDS = ('no_docstring', 'no_docments')  # fail any notebook not in DOCMENTS_PENDING (with the API report, not `--no-api`)
 API_KINDS = ('no_show_doc', *DOC_KINDS)      # `no_show_doc` is reported only
