@@ -33,8 +33,9 @@ from .lm import SIZES
 __all__ = ['SEQ2SEQ_TASKS', 'WARM_LR', 'seq2seq_config', 'HFSeq2SeqDL', 'HFSeq2SeqBlocks', 'lang_tokenizer', 'lang_token_id',
            'Seq2SeqDataLoaders', 'rouge_scores', 'bleu_scores', 'seq2seq_scores', 'generate_batch', 'generate_texts',
            'GenerationOutputs', 'GenerationMetric', 'generation_metrics', 'is_encoder_only', 'is_decoder_only',
-           'warm_start_ids', 'warm_start_seq2seq', 'cross_attention_names', 'warm_start_new_params', 'seq2seq_splitter',
-           'Seq2SeqLearner', 'is_warm_start_source', 'hf_seq2seq_learner', 'warm_start_phases', 'predict_seq2seq']
+           'can_warm_start', 'warm_start_ids', 'warm_start_seq2seq', 'cross_attention_names', 'warm_start_new_params',
+           'seq2seq_splitter', 'Seq2SeqLearner', 'is_warm_start_source', 'hf_seq2seq_learner', 'warm_start_phases',
+           'predict_seq2seq']
 
 # %% ../nbs/12_seq2seq.ipynb #6e685fb8
 _SIZE_FIELDS = {'d_model': 'hidden', 'encoder_layers': 'layers', 'decoder_layers': 'layers', 'num_layers': 'layers',
@@ -87,13 +88,18 @@ class HFSeq2SeqDL(HFSortedDL):
         if len(b[0]) == 1:  # sources only (`test_dl`)
             x = dict(self.collator([s[0] for s in b])); x.pop('labels', None)
             return (x,)
-        x = dict(self.collator([{**s[0], 'labels': self.target_ids(s[1]['input_ids'])} for s in b]))
+        start = self.decoder_start  # read once per batch
+        x = dict(self.collator([{**s[0], 'labels': self.target_ids(s[1]['input_ids'], start)} for s in b]))
         return x, x.pop('labels')
 
-    def target_ids(self, ids)->list:
-        "A target's label ids, without a first token equal to the bound model's decoder start (the decoder is fed it, it must not learn to repeat it)."
+    @property
+    def decoder_start(self)->int|None:
+        "The decoder start id of the model bound to the collator (`None` before a learner binds one)."
+        return getattr(getattr(getattr(self.collator, 'model', None), 'config', None), 'decoder_start_token_id', None)
+
+    def target_ids(self, ids, start:int|None)->list:
+        "A target's label ids, without a first token equal to `start`, the decoder start (the decoder is fed it, it must not learn to repeat it)."
         ids = ids.tolist()
-        start = getattr(getattr(getattr(self.collator, 'model', None), 'config', None), 'decoder_start_token_id', None)
         return ids[1:] if start is not None and len(ids) > 1 and ids[0] == start else ids
 
     def _rows(self, b, preds=None, max_n:int=9)->list:
@@ -400,6 +406,12 @@ def is_decoder_only(
     return (not getattr(config, 'is_encoder_decoder', False) and type(config) in MODEL_FOR_CAUSAL_LM_MAPPING
             and type(config) not in MODEL_FOR_MASKED_LM_MAPPING)
 
+def can_warm_start(
+    config:PretrainedConfig # A model's config
+)->bool:
+    "Whether an encoder-decoder can be warm-started from a model with `config`: encoder-only or decoder-only."
+    return is_encoder_only(config) or is_decoder_only(config)
+
 def warm_start_ids(
     tokenizer # The tokenizer of sources and targets
 )->dict: # `decoder_start_token_id`, `eos_token_id`, `pad_token_id`
@@ -460,8 +472,7 @@ def warm_start_seq2seq(
     tie:bool=False, # Share the encoder's weights with the decoder's body (BERTShare)
 )->EncoderDecoderModel:
     "An `EncoderDecoderModel` warm-started from pretrained checkpoints: new cross-attention, special ids from the tokenizer."
-    ecfg = _config_of(encoder)
-    if not (is_encoder_only(ecfg) or is_decoder_only(ecfg)):
+    if not can_warm_start(_config_of(encoder)):
         raise ValueError(f"{_src_name(encoder)} is neither an encoder-only nor a decoder-only model: it cannot warm-start an encoder-decoder")
     if tokenizer is None:
         if isinstance(encoder, PreTrainedModel): raise ValueError("give the tokenizer of an encoder passed as a model")
@@ -576,7 +587,7 @@ def is_warm_start_source(
     if isinstance(model, (str, Path)): cfg = AutoConfig.from_pretrained(str(model))
     elif isinstance(model, PreTrainedModel): cfg = model.config
     else: return False
-    return is_encoder_only(cfg) or is_decoder_only(cfg)
+    return can_warm_start(cfg)
 
 @delegates(hf_learner)
 def hf_seq2seq_learner(
