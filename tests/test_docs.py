@@ -1,8 +1,10 @@
-"The docs render and read right: every notebook to HTML, headless Chromium looks at the index and a task page, and the saved outputs hold no console noise."
+"The docs render and read right: every notebook to HTML, headless Chromium looks at the index, every task chapter and API pages, and the saved outputs hold no console noise."
 import json, subprocess, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT/'tools'))
+import check_docs
 
 def test_pages_render_and_show_what_they_promise(tmp_path):
     r = subprocess.run([sys.executable, str(ROOT/'tools'/'check_docs.py'), '--out', str(tmp_path)], capture_output=True, text=True, timeout=600)
@@ -13,15 +15,17 @@ def test_pages_render_and_show_what_they_promise(tmp_path):
     assert res['03_classification']['signature_text'] == 'def hf_classifier_learner('  # show_doc's rendered signature
     assert res['03_classification']['table_header'][1:3] == ['text', 'category']         # a show_batch table
     assert res['index']['table_header'] == ['what', 'fasthf', 'baseline']                 # the results table
+    assert res['14_distributed']['signature_text'] == 'class HFDistributedDL('            # a class reads as a class
+    assert res['03_classification']['source_links'] >= 1                                 # links to a line (`#L12`), checked in `signature`
+    for c in check_docs.CHAPTERS:                                                      # every task chapter: data, training, a plot
+        assert res[c]['ok'] and res[c]['table'] and res[c]['training'] and res[c]['plot'], res[c]
     for p in res.values():                                                             # real screenshots, not empty files
-        for k in ('screenshot', 'signature_shot', 'table_shot'):
+        for k in ('screenshot', 'signature_shot', 'table_shot', 'training_shot', 'plot_shot'):
             if k in p: assert Path(p[k]).read_bytes()[:8] == b'\x89PNG\r\n\x1a\n' and Path(p[k]).stat().st_size > 5000
 
 
 # ---- saved outputs (tools/check_docs.py --outputs): static, no browser, no kernel ----
 
-sys.path.insert(0, str(ROOT/'tools'))
-import check_docs
 
 def test_clean_notebooks_have_clean_outputs():
     "The ratchet: every notebook in `CLEAN` saves only what a reader should see (the check's CLI, as CI runs it)."
@@ -107,3 +111,10 @@ def test_every_exported_parameter_has_a_docment():
     gaps = {n['notebook']: n['examples'] for n in rep['notebooks'] if n.get('doc_problems')}
     assert not gaps, gaps
     assert r.returncode == 0, r.stdout[-3000:]
+
+def test_sidebar_lists_every_notebook_once():
+    "The sidebar is written by hand (task chapters first): a new notebook must be placed in it, and nothing listed twice."
+    import yaml
+    def files(items): return [f for i in items for f in (files(i['contents']) if isinstance(i, dict) else [i])]
+    listed = files(yaml.safe_load((ROOT/'nbs'/'sidebar.yml').read_text())['website']['sidebar']['contents'])
+    assert sorted(listed) == sorted(p.name for p in (ROOT/'nbs').glob('*.ipynb'))

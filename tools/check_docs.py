@@ -3,11 +3,12 @@
 `nbdev-proc-nbs` writes the processed notebooks to `_proc/` (the `show_doc` cells rendered to markdown, directives
 applied), nbconvert turns the chosen pages into HTML, and Chromium (through selenium and the Debian packages
 `chromium` + `chromium-driver`) opens each page, takes a screenshot of its top and of the elements checked, and checks
-that a reader sees what the page promises: the rendered `show_doc` signature of an exported function and a
-`show_batch` table. Quarto, which builds the real site, cannot be installed offline; this is the offline stand-in.
+that a reader sees what the page promises: the rendered `show_doc` signature of an exported function or class (a
+class as `class Name(`) with a source link to its line, a `show_batch` table, and on each task chapter (`CHAPTERS`)
+fastai's HTML training table and a plot. Quarto, which builds the real site, cannot be installed offline; this is the offline stand-in.
 The last stdout line is a JSON report; the exit code is 1 if a check fails.
 
-    python tools/check_docs.py                                  # the index and the classification page
+    python tools/check_docs.py                                  # the index, every task chapter and two API pages
     python tools/check_docs.py --pages index 10_ner --out /tmp/shots
 
 `--outputs` checks instead, with no browser and without executing anything, the outputs saved in the notebooks: what a
@@ -29,7 +30,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 # what each page must show: a function whose rendered signature we look for (None: no show_doc on the page)
 SIGNATURES = {'index': None, '03_classification': 'hf_classifier_learner', '01_data': 'HFTextBlock', '10_ner': 'hf_ner_learner',
-              '12_seq2seq': 'hf_seq2seq_learner', '14_distributed': 'HFDistributedDL'}
+              '11_qa': 'hf_qa_learner', '06_lm': 'hf_lm_learner', '07_ulmfit': 'ulmfit', '12_seq2seq': 'hf_seq2seq_learner',
+              '14_distributed': 'HFDistributedDL', '25_showdoc': 'ClassMarkdownRenderer'}
+# the task chapters (the course): each must show a reader the data (a `show_batch` table), training (fastai's HTML table)
+# and a plot (`lr_find`, a confusion matrix...)
+CHAPTERS = ['03_classification', '04_multilabel_regression', '06_lm', '07_ulmfit', '10_ner', '11_qa', '13_seq2seq_tasks']
+PAGES = ['index', *CHAPTERS, '14_distributed', '25_showdoc']  # the pages the browser looks at by default
 
 def render(pages, out:Path)->dict:
     "Processed notebooks → standalone HTML files in `out`."
@@ -75,7 +81,9 @@ def check_page(drv, name:str, html:Path, out:Path)->dict:
     if fn is not None:  # the h3 heading show_doc writes, and the signature in the code block under it
         heads = [h for h in drv.find_elements(By.TAG_NAME, 'h3') if h.text.strip().startswith(fn)]
         sig = [p for p in drv.find_elements(By.TAG_NAME, 'pre') if f'def {fn}(' in p.text or f'class {fn}(' in p.text]
-        r['signature'] = bool(heads and sig)
+        links = [a.get_attribute('href') or '' for a in drv.find_elements(By.LINK_TEXT, 'source')]
+        r['source_links'] = len(links)
+        r['signature'] = bool(heads and sig) and bool(links) and all(re.search(r'\.py#L\d+$', l) for l in links)
         if sig:
             drv.execute_script('arguments[0].scrollIntoView()', sig[0])
             sig[0].screenshot(str(out/f'{name}_signature.png')); r['signature_shot'] = str(out/f'{name}_signature.png')
@@ -88,14 +96,29 @@ def check_page(drv, name:str, html:Path, out:Path)->dict:
         drv.execute_script('arguments[0].scrollIntoView()', tables[0])
         tables[0].screenshot(str(out/f'{name}_table.png')); r['table_shot'] = str(out/f'{name}_table.png')
         r['table_header'] = [th.text for th in tables[0].find_elements(By.TAG_NAME, 'th')][:6]
-    r['ok'] = r['table'] and r.get('signature', True)
+    if name in CHAPTERS: r.update(chapter_elements(drv, name, out))
+    r['ok'] = r['table'] and r.get('signature', True) and r.get('training', True) and r.get('plot', True)
+    return r
+
+def chapter_elements(drv, name:str, out:Path)->dict:
+    "A task chapter's training table (fastprogress's HTML, `epoch` and `train_loss` columns) and first plot, screenshot."
+    from selenium.webdriver.common.by import By
+    r = {}
+    heads = lambda t: [th.text for th in t.find_elements(By.TAG_NAME, 'th')]
+    train = [t for t in drv.find_elements(By.TAG_NAME, 'table') if {'epoch', 'train_loss'} <= set(heads(t))]
+    plots = [i for i in drv.find_elements(By.TAG_NAME, 'img') if (drv.execute_script('return arguments[0].naturalWidth', i) or 0) >= 200]
+    r['training'], r['plot'] = bool(train), bool(plots)
+    for k, els in (('training', train), ('plot', plots)):
+        if els:
+            drv.execute_script('arguments[0].scrollIntoView()', els[0])
+            els[0].screenshot(str(out/f'{name}_{k}.png')); r[f'{k}_shot'] = str(out/f'{name}_{k}.png')
     return r
 
 # ---- saved outputs: checked statically, no browser, nothing executed ----------------------------------------------------
 
 # notebooks whose saved outputs must have no output problem (re-run them with tools/run_nb.py); the others are pending.
 # 09, 16 and 21 show only tests and imports (nothing displayed): listed so that they stay that way
-CLEAN = ['00_core', '01_data', '02_learner', '05_cli', '06_lm', '08_checkpoint', '09_windows', '12_seq2seq', '13_seq2seq_tasks', '14_distributed', '15_tracking', '16_files', '17_lora', '18_card', '19_demo', '20_external', '21_tasks', '22_console', '23_heads', '24_stream']
+CLEAN = ['00_core', '01_data', '02_learner', '05_cli', '06_lm', '08_checkpoint', '09_windows', '12_seq2seq', '13_seq2seq_tasks', '14_distributed', '15_tracking', '16_files', '17_lora', '18_card', '19_demo', '20_external', '21_tasks', '22_console', '23_heads', '24_stream', '25_showdoc']
 OUTPUT_KINDS = ('error', 'stderr', 'progress', 'warning', 'local_path', 'empty_display')  # fail a CLEAN notebook
 DOC_KINDS = ('no_docstring', 'no_docments')  # fail any notebook not in DOCMENTS_PENDING (with the API report, not `--no-api`)
 API_KINDS = ('no_show_doc', *DOC_KINDS)      # `no_show_doc` is reported only
@@ -322,7 +345,7 @@ def print_outputs_report(rep:dict):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
-    p.add_argument('--pages', nargs='+', default=['index', '03_classification'])
+    p.add_argument('--pages', nargs='+', default=PAGES)
     p.add_argument('--out', default=str(ROOT/'docs_check'))
     p.add_argument('--outputs', nargs='*', metavar='NB', help="check the notebooks' saved outputs only (default: every notebook), no browser")
     p.add_argument('--no-api', action='store_true', help="with --outputs: skip the show_doc and docments report (no fasthf import)")
@@ -339,7 +362,8 @@ def main():
     drv = browser()
     try: res = [check_page(drv, n, htmls[n], out) for n in a.pages]
     finally: drv.quit()
-    for r in res: print(f"{r['page']}: {'ok' if r['ok'] else 'FAILED'} (signature {r.get('signature', '-')}, table {r['table']})")
+    for r in res: print(f"{r['page']}: {'ok' if r['ok'] else 'FAILED'} (signature {r.get('signature', '-')}, table {r['table']}, "
+                        f"training {r.get('training', '-')}, plot {r.get('plot', '-')})")
     print(json.dumps(res))
     sys.exit(0 if all(r['ok'] for r in res) else 1)
 
