@@ -33,9 +33,9 @@ import pyarrow as pa
 __all__ = ['TABLE_SUFFIXES', 'check_columns', 'check_texts', 'valid_mask', 'DFRow', 'df_items', 'check_valid_file', 'row_names',
            'check_frame', 'check_path', 'check_texts_list', 'token_cache_dir', 'clear_token_cache', 'resolve_max_len',
            'is_blank', 'text_key', 'tokenizer_state', 'TokenTable', 'TokenCache', 'apply_each', 'HFTokenize', 'hf_len',
-           'TensorHFText', 'show_results', 'HFSortedDL', 'HFTextBlock', 'show_rows', 'padding_ratio', 'split_labels',
-           'LabelReader', 'check_spellings', 'check_numbers', 'check_labels', 'read_text_file', 'read_table',
-           'class_name', 'HFDataLoaders']
+           'TensorHFText', 'show_results', 'show_batch', 'HFSortedDL', 'HFTextBlock', 'show_rows', 'padding_ratio',
+           'split_labels', 'LabelReader', 'check_spellings', 'check_numbers', 'check_labels', 'read_text_file',
+           'read_table', 'class_name', 'HFDataLoaders']
 
 # %% ../nbs/01_data.ipynb #ec4b59ca
 from . import __version__
@@ -541,8 +541,8 @@ class TensorHFText(TensorText):
     "Token ids of HF-tokenised text, the input type fastai's show functions dispatch on."
 
 def _as_str(o)->str:
-    "A decoded target or prediction as display text."
-    if isinstance(o, (list, tuple, L)): return ';'.join(map(str, o))
+    "A decoded target or prediction as display text; an empty label set (multi-label) is `(none)`, not an empty cell."
+    if isinstance(o, (list, tuple, L)): return ';'.join(map(str, o)) if len(o) else '(none)'
     if isinstance(o, torch.Tensor): return str(o.item()) if o.numel() == 1 else str(o.tolist())
     return str(o)
 
@@ -561,6 +561,33 @@ def show_results(
     rows = [{'text': s[0].truncate(trunc_at), **{f'target{"" if len(s) == 2 else i}': _as_str(t) for i, t in enumerate(s[1:])},
              **{f'prediction{"" if len(o) == 1 else i}': _as_str(p) for i, p in enumerate(o)}}
             for s, o, _ in zip(samples, outs, range(max_n))]
+    display_df(pd.DataFrame(rows))
+    return rows
+
+def _target_col(
+    t, # A decoded target
+    i:int, # Its position among the item's targets
+    n:int, # How many targets an item has
+)->str:
+    "The column of target `i` in a `show_batch` table: a category's own label (`category`, as fastai's), else `target`."
+    label = getattr(t, '_show_args', {}).get('label')
+    if n == 1 and label and label != 'text': return label
+    return f'target{"" if n == 1 else i}'
+
+@dispatch
+def show_batch(
+    x:TensorHFText, # The batch's inputs (dispatch on their type)
+    y, # The batch's targets
+    samples, # Decoded `(text, target…)` items
+    ctxs=None, # Unused: the table is displayed, not drawn in contexts
+    max_n=10, # Most rows shown
+    trunc_at=150, # Texts are cut to this many words (`TitledStr.truncate`); `None`: whole texts
+    **kwargs, # Unused (what `show_batch` callers pass on)
+):
+    "Show texts and targets in a table (fastai's text `show_batch` headed multi-label and regression targets `nan` and `text_`)."
+    rows = [{'text': s[0] if trunc_at is None else s[0].truncate(trunc_at),
+             **{_target_col(t, i, len(s) - 1): _as_str(t) for i, t in enumerate(s[1:])}}
+            for s, _ in zip(samples, range(max_n))]
     display_df(pd.DataFrame(rows))
     return rows
 
