@@ -42,3 +42,19 @@ def small_csv(tmp_path_factory):
     df = pd.concat([df[~df.is_valid].iloc[:40], df[df.is_valid].iloc[:20]])
     df.to_csv(d/'small.csv', index=False)
     return d/'small.csv'
+
+def record_fit(learn, cbs=()):
+    "Fit `learn` 2 epochs at 1e-3 without bar or log; the `input_ids` of the training batches it trained on (those a resumed run skips are not recorded), and its final weights."
+    from fastai.callback.core import Callback
+    seen = []
+    class Seen(Callback):
+        order = 80  # after `CheckpointCallback`, which cancels the batches done before the interruption
+        def before_batch(self):
+            if self.training: seen.append(self.xb[0]['input_ids'].clone())
+    with learn.no_bar(), learn.no_logging(): learn.fit(2, 1e-3, cbs=[*cbs, Seen()])
+    return seen, {k: v.clone() for k, v in learn.model.state_dict().items()}
+
+@pytest.fixture(scope='session')
+def fit_recorded():
+    "`record_fit`: the resume tests compare the batches and weights of interrupted and uninterrupted runs with it."
+    return record_fit

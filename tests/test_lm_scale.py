@@ -79,18 +79,7 @@ def stream_learner(seed:int, tmp:Path):
     model = GPT2LMHeadModel(GPT2Config(vocab_size=len(tok), n_embd=16, n_layer=1, n_head=2, n_positions=32))
     return hf_lm_learner(dls, model, pretrained=False, metrics=[])
 
-def stream_fit(learn, cbs=()):
-    "Fit 2 epochs; the training batches trained on (those a resumed run skips are not recorded)."
-    from fastai.callback.core import Callback
-    seen = []
-    class Seen(Callback):
-        order = 80  # after `CheckpointCallback`, which cancels the batches done before the interruption
-        def before_batch(self):
-            if self.training: seen.append(self.xb[0]['input_ids'].clone())
-    with learn.no_bar(), learn.no_logging(): learn.fit(2, 1e-3, cbs=[*cbs, Seen()])
-    return seen
-
-def test_stream_resume_is_exact(tmp_path):
+def test_stream_resume_is_exact(tmp_path, fit_recorded):
     "Training on a stream interrupted after epoch 1 (or mid-epoch 2) and resumed ends as an uninterrupted run; without the stream's position it does not."
     import torch
     from fastai.callback.core import Callback
@@ -99,26 +88,26 @@ def test_stream_resume_is_exact(tmp_path):
         def __init__(self, at): self.at = at
         def after_batch(self):
             if self.training and self.train_iter == self.at: raise RuntimeError('crash')
-    a = stream_learner(0, tmp_path); ref = stream_fit(a)
+    a = stream_learner(0, tmp_path); ref = fit_recorded(a)[0]
     assert len(ref) == 8 and not torch.equal(ref[0], ref[4])
     wa = a.model.state_dict()
     for crash_at, every, pos in ((5, None, (1, 0)), (7, 2, (1, 2))):   # after epoch 1's checkpoint; mid-epoch 2
         ck = tmp_path/f'ck{crash_at}.safetensors'
         b = stream_learner(0, tmp_path)
-        try: stream_fit(b, [CheckpointCallback(ck, every=every), Crash(crash_at)])
+        try: fit_recorded(b, [CheckpointCallback(ck, every=every), Crash(crash_at)])
         except RuntimeError: pass
         meta = load_checkpoint(ck)[1]
         assert (meta['epoch'], meta['batch']) == pos and 'loader' in meta
         ck2 = shutil.copy(ck, tmp_path/f'copy{crash_at}.safetensors')    # the resumed run below overwrites `ck` with its own checkpoints
         c = stream_learner(1, tmp_path)                                   # other weights and seed: everything comes from the checkpoint
-        seen = stream_fit(c, [CheckpointCallback(ck, resume=True)])
+        seen = fit_recorded(c, [CheckpointCallback(ck, resume=True)])[0]
         assert len(seen) == 8 - 4 * pos[0] - pos[1]
         assert all(torch.equal(u, v) for u, v in zip(seen, ref[8 - len(seen):]))    # the same batches as the uninterrupted run
         assert all(torch.allclose(v, c.model.state_dict()[k], atol=0, rtol=0) for k, v in wa.items())  # bit-identical weights
         assert c.dls.train.state_dict()['rows'] == a.dls.train.state_dict()['rows']
         d = stream_learner(1, tmp_path)
         d.dls.train.load_state_dict = lambda st: None                       # resuming without the stream's position:
-        seen = stream_fit(d, [CheckpointCallback(ck2, resume=True)])
+        seen = fit_recorded(d, [CheckpointCallback(ck2, resume=True)])[0]
         assert len(seen) == 8 - 4 * pos[0] - pos[1]
         assert not all(torch.equal(u, v) for u, v in zip(seen, ref[8 - len(seen):]))  # other batches,
         assert not all(torch.equal(v, d.model.state_dict()[k]) for k, v in wa.items())   # other weights

@@ -85,26 +85,15 @@ def stream_learner(seed, tok, imdb, tmp):
     "Every run reads the same stream from its start (same data seed); `seed` sets the weights and the torch generators."
     return tiny_learner(stream_dls(tok, imdb, path=tmp), seed)
 
-def fit2(learn, cbs=()):
-    "Fit 2 epochs of 4 steps; the training batches trained on (those a resumed run skips are not recorded), and the weights."
-    from fastai.callback.core import Callback
-    seen = []
-    class Seen(Callback):
-        order = 80  # after `CheckpointCallback`, which cancels the batches done before the interruption
-        def before_batch(self):
-            if self.training: seen.append(self.xb[0]['input_ids'].clone())
-    with learn.no_bar(), learn.no_logging(): learn.fit(2, 1e-3, cbs=[*cbs, Seen()])
-    return seen, {k: v.clone() for k, v in learn.model.state_dict().items()}
-
 @pytest.fixture(scope='module')
-def reference(tok, imdb, tmp_path_factory):
+def reference(tok, imdb, tmp_path_factory, fit_recorded):
     "The batches and weights of an uninterrupted run."
     n = torch.get_num_threads(); torch.set_num_threads(1)  # made before `one_thread` runs
-    try: return fit2(stream_learner(0, tok, imdb, tmp_path_factory.mktemp('ref')))
+    try: return fit_recorded(stream_learner(0, tok, imdb, tmp_path_factory.mktemp('ref')))
     finally: torch.set_num_threads(n)
 
 @pytest.mark.parametrize('crash_at,every,pos', [(5, None, (1, 0)), (7, 2, (1, 2))], ids=['after-epoch-1', 'mid-epoch-2'])
-def test_checkpoint_resume_is_exact(tok, imdb, tmp_path, reference, crash_at, every, pos):
+def test_checkpoint_resume_is_exact(tok, imdb, tmp_path, reference, fit_recorded, crash_at, every, pos):
     "Interrupted after epoch 1 (or in epoch 2) and resumed: the batches and weights of the uninterrupted run; without the stream's position, others."
     from fastai.callback.core import Callback
     from fasthf.checkpoint import CheckpointCallback, load_checkpoint
@@ -114,17 +103,17 @@ def test_checkpoint_resume_is_exact(tok, imdb, tmp_path, reference, crash_at, ev
     ref_seen, ref_w = reference
     assert len(ref_seen) == 8
     ck = tmp_path/'ck.safetensors'
-    with pytest.raises(RuntimeError, match='crash'): fit2(stream_learner(0, tok, imdb, tmp_path), [CheckpointCallback(ck, every=every), Crash()])
+    with pytest.raises(RuntimeError, match='crash'): fit_recorded(stream_learner(0, tok, imdb, tmp_path), [CheckpointCallback(ck, every=every), Crash()])
     meta = load_checkpoint(ck)[1]
     assert (meta['epoch'], meta['batch']) == pos and 'loader' in meta
     ck2 = shutil.copy(ck, tmp_path/'copy.safetensors')  # the resumed run overwrites `ck`
-    seen, w = fit2(stream_learner(1, tok, imdb, tmp_path), [CheckpointCallback(ck, resume=True)])  # other weights and seed: all from the checkpoint
+    seen, w = fit_recorded(stream_learner(1, tok, imdb, tmp_path), [CheckpointCallback(ck, resume=True)])  # other weights and seed: all from the checkpoint
     assert len(seen) == 8 - 4 * pos[0] - pos[1]
     assert all(torch.equal(u, v) for u, v in zip(seen, ref_seen[8 - len(seen):]))
     assert all(torch.equal(w[k], v) for k, v in ref_w.items())  # bit-identical weights
     lost = stream_learner(1, tok, imdb, tmp_path)
     lost.dls.train.load_state_dict = lambda st: None  # resumed without the stream's position
-    seen, w = fit2(lost, [CheckpointCallback(ck2, resume=True)])
+    seen, w = fit_recorded(lost, [CheckpointCallback(ck2, resume=True)])
     assert not all(torch.equal(u, v) for u, v in zip(seen, ref_seen[8 - len(seen):]))
     assert not all(torch.equal(w[k], v) for k, v in ref_w.items())
 
