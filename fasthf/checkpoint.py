@@ -187,7 +187,9 @@ class CheckpointCallback(Callback):
         self.state = None
 
     @property
-    def file(self)->Path: return in_model_dir(self.learn, self.path)
+    def file(self)->Path:
+        "The checkpoint file: `path`, under `learn.path/model_dir` when relative."
+        return in_model_dir(self.learn, self.path)
 
     def __call__(self, event_name):
         "As `Callback.__call__`; the checkpoint is read and checked first, outside fastai's wrapping, so a refusal stays one line."

@@ -82,7 +82,9 @@ class HFLearner(Learner):
     pred_formatter = staticmethod(default_formatter)
 
     @property
-    def hf_model(self): return self.model.hf_model
+    def hf_model(self):
+        "The wrapped `transformers` model (`self.model` is the fastai wrapper around it)."
+        return self.model.hf_model
     def to_bf16(self):
         "Train in bfloat16 mixed precision on the data's device (a GPU or a CPU)."
         return self.add_cb(HFMixedPrecision(amp_mode=AMPMode.BF16))
@@ -95,7 +97,9 @@ class HFLearner(Learner):
         "What turns raw inputs into model inputs: the data's tokenizer (or another HF processor)."
         return data_processor(self.dls)
     @property
-    def tokenizer(self): return self.processor
+    def tokenizer(self):
+        "The data's tokenizer: `processor` under the name text models use."
+        return self.processor
     def task_settings(self)->dict|None:
         "What `save_pretrained` stores in the config as `fasthf`: the task and the settings predicting needs."
         return {'task': self.task_name} if self.task_name else None
@@ -115,12 +119,16 @@ class HFLearner(Learner):
             api.create_repo(repo_id, private=private, exist_ok=True)
             return api.upload_folder(repo_id=repo_id, folder_path=d, commit_message=commit_message, **kwargs)
 
-    def compile(self, **kwargs):
+    def compile(self,
+        **kwargs # Passed to `torch.compile` (e.g. `mode`, `dynamic`)
+    ):
         "Opt in to `torch.compile` for the model's forward (in place; `kwargs` go to `torch.compile`). See the README's speed notes."
         self.hf_model.compile(**kwargs)
         return self
 
-    def gradient_checkpointing(self, on:bool=True):
+    def gradient_checkpointing(self,
+        on:bool=True, # Turn it on (`False`: off again)
+    ):
         "Recompute each block's activations in the backward pass instead of keeping them (HF gradient checkpointing): less memory, more compute."
         hf = self.hf_model
         if not getattr(hf, 'supports_gradient_checkpointing', False): raise ValueError(f"{type(hf).__name__} does not support gradient checkpointing")
@@ -130,7 +138,10 @@ class HFLearner(Learner):
         elif on: hf.gradient_checkpointing_enable(gradient_checkpointing_kwargs={'use_reentrant': False})
         else: hf.gradient_checkpointing_disable()
         return self
-    def to_distributed(self, sync_bn:bool=True, **kwargs):
+    def to_distributed(self,
+        sync_bn:bool=True, # Replace the model's batch norms with `nn.SyncBatchNorm`
+        **kwargs # Passed to `HFDistributedTrainer`, then to accelerate's `Accelerator` (e.g. `cpu`, `mixed_precision`)
+    ):
         "What fastai's `distrib_ctx` calls in a distributed run: `HFDistributedTrainer` (any backend; see `fasthf.distributed`)."
         from fasthf.distributed import HFDistributedTrainer  # here, not at the top: that module builds on this one
         kwargs.setdefault('cpu', not torch.cuda.is_available())  # CPU processes: accelerate then uses gloo and wraps the model in DDP
@@ -237,7 +248,10 @@ def task_model(
 # %% ../nbs/02_learner.ipynb #2bdc2210
 class DecoupledWD(OptimWrapper):
     "`OptimWrapper` for a torch optimizer with decoupled weight decay that honours fastai's per-parameter `do_wd`."
-    def step(self, closure=None):
+    def step(self,
+        closure=None, # Passed to the torch optimizer's `step`: re-evaluates the model and returns the loss
+    ):
+        "Decay the weights of the parameters with `do_wd` (the others untouched), then take the torch optimizer's step."
         wds = [pg['weight_decay'] for pg in self.opt.param_groups]
         for pg, wd in zip(self.opt.param_groups, wds):
             ps = [p for p in pg['params'] if p.grad is not None and self.state[p].get('do_wd', True)]

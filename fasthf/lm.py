@@ -92,9 +92,14 @@ def _file_digest(path, size=None)->str:
 class TextHasher:
     "An incremental hash of a sequence of texts (length-prefixed UTF-8 bytes), counting them."
     def __init__(self): self.h, self.n = hashlib.blake2b(digest_size=16), 0
-    def update(self, t:str):
+    def update(self,
+        t:str, # The next text
+    ):
+        "Add `t` to the hash and count it."
         b = t.encode('utf-8', 'surrogatepass'); self.h.update(len(b).to_bytes(8, 'little')); self.h.update(b); self.n += 1
-    def hexdigest(self)->str: return self.h.hexdigest()
+    def hexdigest(self)->str:
+        "The hash of the texts so far, as hex."
+        return self.h.hexdigest()
 
 # %% ../nbs/06_lm.ipynb #e97d48af
 _FORMAT = 1  # bump when the cache files' layout changes
@@ -110,9 +115,13 @@ class LMTokens:
         path:Path|None=None, # The cache's sidecar file, when memory-mapped from the cache
     ): store_attr()
     @property
-    def n_docs(self)->int: return len(self.offsets) - 1
+    def n_docs(self)->int:
+        "How many documents."
+        return len(self.offsets) - 1
     @property
-    def n_tokens(self)->int: return int(self.offsets[-1])
+    def n_tokens(self)->int:
+        "How many tokens in all documents (separators included)."
+        return int(self.offsets[-1])
     def __len__(self): return self.n_docs
     def __getitem__(self, i): return self.ids[self.offsets[i]:self.offsets[i + 1]]
     def __repr__(self): return f"{type(self).__name__}({self.n_docs:,} documents, {self.n_tokens:,} {self.ids.dtype} tokens{', ' + self.path.name if self.path else ''})"  # the file, not its folder (`.path` has both)
@@ -288,7 +297,9 @@ class HFLMDataLoader(TfmdDL):
         self.n = self.n_tokens // seq_len  # the last partial block is dropped, as `group_texts` does
 
     @property
-    def docs(self)->LMTokens: return self.tokens
+    def docs(self)->LMTokens:
+        "The tokenised documents the blocks are cut from."
+        return self.tokens
 
     def _rows(self, b, preds=None, max_n=9):
         "One display row per block: the input text, the target and (given) the predicted tokens."
@@ -505,9 +516,13 @@ def _split_mask(n:int, valid_pct:float, seed:int|None)->np.ndarray:
 class HFLMDataLoaders(DataLoaders):
     "`DataLoaders` for causal or masked language modelling, with factories from DataFrames, texts, files, datasets and streams."
     @property
-    def tokenizer(self): return self.train.tokenizer
+    def tokenizer(self):
+        "The training data's tokenizer."
+        return self.train.tokenizer
     @property
-    def mlm(self)->bool: return self.train.mlm
+    def mlm(self)->bool:
+        "Whether the data is for masked (`True`) or causal language modelling."
+        return self.train.mlm
 
     @classmethod
     def from_tokens(cls,
@@ -1063,7 +1078,9 @@ def fill_mask_texts(
 class LMLearner(HFLearner):
     "An `HFLearner` for language models: `predict` generates text (causal) or fills masks (masked)."
     @property
-    def causal(self)->bool: return not self.dls.train.mlm
+    def causal(self)->bool:
+        "Whether the model is causal (generates text) rather than masked (fills masks)."
+        return not self.dls.train.mlm
     @property
     def task_name(self)->str: return 'clm' if self.causal else 'mlm'  # recorded in the saved config for `load_predictor`
 

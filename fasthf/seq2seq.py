@@ -97,7 +97,10 @@ class HFSeq2SeqDL(HFSortedDL):
         "The decoder start id of the model bound to the collator (`None` before a learner binds one)."
         return getattr(getattr(getattr(self.collator, 'model', None), 'config', None), 'decoder_start_token_id', None)
 
-    def target_ids(self, ids, start:int|None)->list:
+    def target_ids(self,
+        ids, # A target's token ids (a tensor)
+        start:int|None, # The model's decoder start id (`decoder_start`); `None`: ids kept as they are
+    )->list:
         "A target's label ids, without a first token equal to `start`, the decoder start (the decoder is fed it, it must not learn to repeat it)."
         ids = ids.tolist()
         return ids[1:] if start is not None and len(ids) > 1 and ids[0] == start else ids
@@ -167,7 +170,9 @@ def _translation_cols(df, source_lang, target_lang, source):
 class Seq2SeqDataLoaders(DataLoaders):
     "`DataLoaders` of source → target text pairs for an encoder-decoder, with factories from DataFrames, files and datasets."
     @property
-    def tokenizer(self): return self.train.tokenizer
+    def tokenizer(self):
+        "The training data's tokenizer (sources and targets)."
+        return self.train.tokenizer
     @property
     def max_target_len(self)->int:
         "The length targets were truncated to."
@@ -344,9 +349,13 @@ class GenerationOutputs:
     def __init__(self,
         keys # Score names computed from the kept texts (see `seq2seq_scores`)
     ): self.keys = tuple(keys); self.reset()
-    def reset(self): self.preds, self.refs, self._scores = [], [], None
+    def reset(self):
+        "Forget the texts kept (a new validation pass begins)."
+        self.preds, self.refs, self._scores = [], [], None
 
-    def add(self, learn):
+    def add(self,
+        learn, # A `Seq2SeqLearner` in a validation pass: its model and its current batch
+    ):
         "Generate for the current batch of `learn` and keep the texts with the batch's references."
         tok, (x,), y = learn.dls.tokenizer, learn.xb, learn.yb[0]
         self.preds += generate_batch(learn.hf_model, tok, x)
@@ -354,6 +363,7 @@ class GenerationOutputs:
         self._scores = None
 
     def scores(self)->dict:
+        "The scores of the texts kept against their references, by name (computed once)."
         if self._scores is None: self._scores = seq2seq_scores(self.preds, self.refs, self.keys) if self.preds else {}
         return self._scores
 
@@ -538,7 +548,9 @@ class Seq2SeqLearner(HFLearner):
         dls.train.collator.model = hf  # one collator serves every loader of the data (and `test_dl`)
 
     @property
-    def output_key(self)->str: return SEQ2SEQ_TASKS[self.task]['output']
+    def output_key(self)->str:
+        "The key of the generated text in predictions, as the task's pipeline names it (e.g. 'summary_text')."
+        return SEQ2SEQ_TASKS[self.task]['output']
 
     def fit(self, *args, **kwargs):
         "`Learner.fit`, marking that validation passes belong to a fit (for `generation_metrics`)."

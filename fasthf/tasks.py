@@ -55,7 +55,10 @@ class Flag:
         store_attr()
         self.type = type or (default.__class__ if default is not None else str)
 
-    def check(self, name:str, v):
+    def check(self,
+        name:str, # The setting's name (`max_len`), named in messages as its flag (`--max-len`)
+        v, # The value given (`None`: not given)
+    ):
         "`v` as this flag's type, or an `HFDataError` naming the flag and the allowed range."
         if v is None: return None
         f = flag_name(name)
@@ -143,27 +146,60 @@ class Task:
     def all_flags(self)->dict:
         "The flags every task shares and this task's own."
         return {**COMMON_FLAGS, **self.flags}
-    def read(self, s:AttrDict):
+    def read(self,
+        s:AttrDict, # The run's settings (flags)
+    ):
         "Read what both the processor and the data need (e.g. a corpus to train a tokenizer on); default nothing."
         if s.data is None and self.needs_data: raise HFDataError(f"--task {self.name} needs --data: {self.data_help}")
-    def processor(self, s:AttrDict, data=None):
+    def processor(self,
+        s:AttrDict, # The run's settings (flags): `s.model` names the model
+        data=None, # What `read` returned
+    ):
         "The input processor (a tokenizer for text) of `s.model`, default all-MiniLM-L6-v2."
         s.model = ifnone(s.model, default_model())
         return AutoTokenizer.from_pretrained(s.model)
-    def dataloaders(self, s:AttrDict, processor, data=None): raise NotImplementedError
-    def learner(self, dls, s:AttrDict): raise NotImplementedError
-    def learner_kwargs(self, s:AttrDict)->dict:
+    def dataloaders(self,
+        s:AttrDict, # The run's settings (flags): `s.data` and the data flags
+        processor, # The input processor (from `processor`)
+        data=None, # What `read` returned
+    ):
+        "The task's `DataLoaders` (training and validation) from `s.data`, or its shipped sample without one."
+        raise NotImplementedError
+    def learner(self,
+        dls, # The task's `DataLoaders` (from `dataloaders`)
+        s:AttrDict, # The run's settings (flags): `s.model` and the learner flags
+    ):
+        "The task's learner on `dls`, its model from `s.model`."
+        raise NotImplementedError
+    def learner_kwargs(self,
+        s:AttrDict, # The run's settings (flags)
+    )->dict:
         "What every task's learner factory takes from the run options (LoRA adapters)."
         return {'peft': s.lora} if s.get('lora') else {}
-    def phases(self, s:AttrDict)->list:
+    def phases(self,
+        s:AttrDict, # The run's settings (flags): `epochs`, `lr`, `freeze_epochs`
+    )->list:
         "`(freeze_to, epochs, lr)` phases of the task's recipe; default fastai's fine-tuning (`finetune_phases`)."
         return finetune_phases(s.get('freeze_epochs', 0), s.epochs, ifnone(s.lr, self.lr))
-    def predict_fn(self, path:Path, config): raise NotImplementedError
-    def read_items(self, path:Path, text_col:str='text')->tuple:
+    def predict_fn(self,
+        path:Path, # The saved model's folder
+        config, # Its config (`config.fasthf`: the task's settings)
+    ):
+        "A function `fn(items, bs=32, names=None)` predicting with the saved model, one pipeline-like result per item."
+        raise NotImplementedError
+    def read_items(self,
+        path:Path, # A table (.csv/.tsv/.jsonl/.parquet) of items to predict
+        text_col:str='text', # The column holding the items
+    )->tuple:
         "Items to predict from a table's text column, and their names for errors."
         df = read_table(path); check_columns(df, text_col, str(path))
         return list(df[text_col]), [f"row {i} of {path}" for i in df.index]
-    def examples(self, dls, n:int=5)->list: return []
+    def examples(self,
+        dls, # The task's `DataLoaders`
+        n:int=5, # How many
+    )->list:
+        "A few validation inputs saved with the model for demos (`model/examples.json`); default none."
+        return []
     def __repr__(self): return f"{type(self).__name__}('{self.name}')"
 
 # %% ../nbs/21_tasks.ipynb #437783a9
@@ -270,7 +306,9 @@ class BestWeights(Callback):
         if self.best is None or (v < self.best if self.lower else v > self.best):
             self.best = v
             self.state = {k: t.detach().to('cpu', copy=True) for k, t in self.learn.model.state_dict().items()}
-    def restore(self, learn):
+    def restore(self,
+        learn, # The `Learner` whose model gets the weights
+    ):
         "Load the best epoch's weights into `learn`'s model (nothing if no epoch ran)."
         if self.state is not None: learn.model.load_state_dict(self.state)
 
@@ -559,7 +597,10 @@ class ClassificationTask(Task):
         name:str, # The registry name: `classification`, `multilabel` or `regression`
         problem_type:str, # The HF `problem_type` it trains
     ): store_attr()
-    def y_block(self, labels):
+    def y_block(self,
+        labels, # The label column, or a list of columns (several 0/1 labels or regression targets)
+    ):
+        "The fastai block of the targets: `CategoryBlock`, `RegressionBlock`, or `None` (multi-label: read from the data)."
         if self.problem_type == 'single_label_classification': return CategoryBlock()
         if self.problem_type == 'regression': return RegressionBlock(n_out=len(labels) if isinstance(labels, list) else None)
         return None  # multi-label: one column of separated labels, or several 0/1 columns, read from the data

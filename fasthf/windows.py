@@ -53,18 +53,54 @@ class WindowTask:
         self.stride = ifnone(stride, min(self.default_stride, (self.max_len - tokenizer.num_special_tokens_to_add(pair=pair)) // 2))
         check_window(tokenizer, self.max_len, self.stride, pair)
 
-    def canonical(self, o, where:str)->dict: raise NotImplementedError
-    def featurize(self, examples:list, with_targets:bool=True)->tuple: raise NotImplementedError
-    def postprocess(self, outs:dict, dl)->list: raise NotImplementedError
-    def score(self, preds:list, examples:list)->dict: raise NotImplementedError
-    def format(self, preds:list, examples:list)->list: return preds
-    def rows(self, dl, b, preds=None, max_n:int=9)->list: raise NotImplementedError
+    def canonical(self,
+        o, # An example in any form the task accepts (a text, a dict, a list of words…)
+        where:str, # Where `o` comes from, for error messages (e.g. 'row 3')
+    )->dict:
+        "`o` checked and in the task's canonical form (a dict), or an `HFDataError` saying what is wrong at `where`."
+        raise NotImplementedError
+    def featurize(self,
+        examples:list, # Canonical examples (from `canonical`)
+        with_targets:bool=True, # Also make the windows' targets (training and validation data)
+    )->tuple:
+        "`(features, meta)`: the windows of every example (tokenizer outputs), and per window its example and the map back to it."
+        raise NotImplementedError
+    def postprocess(self,
+        outs:dict, # The model outputs of each window, by `feature_idx` (see `WindowOutputs`)
+        dl, # The `HFWindowDL` the windows come from (its `meta` and `examples`)
+    )->list:
+        "One prediction per example of `dl`, from the outputs of all its windows."
+        raise NotImplementedError
+    def score(self,
+        preds:list, # The task's predictions, one per example (from `postprocess`)
+        examples:list, # The canonical examples, with their targets
+    )->dict:
+        "The task's scores of `preds` against the examples' targets, by name (e.g. `{'f1': …}`)."
+        raise NotImplementedError
+    def format(self,
+        preds:list, # The task's predictions, one per example (from `postprocess`)
+        examples:list, # The canonical examples they are for
+    )->list:
+        "The predictions as pipeline-like dicts (here `preds` unchanged)."
+        return preds
+    def rows(self,
+        dl, # The `HFWindowDL` the batch comes from
+        b, # A batch: `(inputs, *targets)`
+        preds=None, # The model outputs for `b`, to show next to the targets
+        max_n:int=9, # At most this many rows
+    )->list:
+        "One display row (a dict) per window of `b`, for `show_batch` and `show_results`."
+        raise NotImplementedError
     def settings(self)->dict:
         "What `from_config` needs to rebuild the task for a saved model (stored in its config as `fasthf`)."
         return {'task': self.name, 'stride': self.stride}
 
     @classmethod
-    def from_config(cls, tokenizer, config, **kwargs)->WindowTask:
+    def from_config(cls,
+        tokenizer, # The saved model's tokenizer (`model_max_length`: the window)
+        config, # The saved model's config (`config.fasthf`: the task's settings)
+        **kwargs # Settings overriding the saved ones, passed to the task
+    )->WindowTask:
         "Rebuild the task of a saved model from its tokenizer (`model_max_length` = the window) and config (`config.fasthf`)."
         s = {k: v for k, v in (getattr(config, 'fasthf', None) or {}).items() if k != 'task'}
         return cls(tokenizer, max_len=tokenizer.model_max_length, **{**s, **kwargs})
@@ -92,9 +128,13 @@ class HFWindowDL(SortedDL):
     @property
     def n_inp(self)->int: return 1
     @property
-    def tokenizer(self): return self.task.tokenizer
+    def tokenizer(self):
+        "The task's tokenizer."
+        return self.task.tokenizer
     @property
-    def targets(self)->tuple: return self.task.targets if self.with_targets else ()
+    def targets(self)->tuple:
+        "The batch keys popped out of the inputs as targets (none for data without targets)."
+        return self.task.targets if self.with_targets else ()
 
     def create_batch(self, b):
         x = dict(self.collator([{k: v for k, v in f.items() if k != 'feature_idx'} for f in b]))
@@ -135,9 +175,13 @@ def window_dl(
 class HFWindowDataLoaders(DataLoaders):
     "`DataLoaders` of window features made by a `WindowTask`; `test_dl` featurises new examples."
     @property
-    def tokenizer(self): return self.train.tokenizer
+    def tokenizer(self):
+        "The training data's tokenizer."
+        return self.train.tokenizer
     @property
-    def task(self)->WindowTask: return self.train.task
+    def task(self)->WindowTask:
+        "The `WindowTask` the windows were made by."
+        return self.train.task
 
     @classmethod
     def from_examples(cls,
@@ -223,9 +267,15 @@ def dataset_frames(
 class WindowOutputs:
     "The model outputs of every window of one pass, by `feature_idx`, trimmed to the window's tokens."
     def __init__(self): self.reset()
-    def reset(self): self.outs, self.dl, self._scores = {}, None, None
+    def reset(self):
+        "Forget the outputs kept (a new pass begins)."
+        self.outs, self.dl, self._scores = {}, None, None
 
-    def add(self, x:dict, pred, dl):
+    def add(self,
+        x:dict, # A batch's inputs (with `feature_idx`)
+        pred, # The model's outputs for `x`: a tensor, or a tuple of them (the task's `outputs`)
+        dl, # The `HFWindowDL` the batch comes from
+    ):
         "Store the outputs `pred` of batch `x` from `dl`."
         self.dl, self._scores = dl, None
         preds = pred if isinstance(pred, tuple) else (pred,)
@@ -276,17 +326,23 @@ class _Collect(Callback):
 class WindowLearner(HFLearner):
     "An `HFLearner` for windowed tasks: predictions are post-processed per example into pipeline-like dicts."
     @property
-    def task(self)->WindowTask: return self.dls.train.task
+    def task(self)->WindowTask:
+        "The `WindowTask` of the training data."
+        return self.dls.train.task
     @property
     def max_len(self)->int: return self.task.max_len
 
-    def task_preds(self, dl:HFWindowDL)->list:
+    def task_preds(self,
+        dl:HFWindowDL, # Windows of the examples to predict
+    )->list:
         "The task's own per-example predictions for `dl` (before `format`), e.g. one tag per word."
         cb = _Collect()
         with self.validation_context(cbs=cb): self._do_epoch_validate(dl=dl)  # `get_preds` without gathering the outputs
         return cb.outputs.predictions()
 
-    def predict_dl(self, dl:HFWindowDL)->list:
+    def predict_dl(self,
+        dl:HFWindowDL, # Windows of the examples to predict
+    )->list:
         "Pipeline-like predictions for the examples of `dl`, in their order."
         return self.task.format(self.task_preds(dl), dl.examples)
 

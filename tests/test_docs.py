@@ -104,6 +104,55 @@ def test_docs_check_fails_on_a_missing_docment(tmp_path, monkeypatch):
     assert r['status'] == 'ok' and r['doc_problems'] == 0 and not set(r['counts']) & {'no_docments', 'no_docstring'}, r
     assert check_docs.check_outputs([nb], clean=[], docs_pending=set(), package='docs_ok')['ok']
 
+METHODS = '''from fastai.callback.core import Callback
+from fastai.data.transforms import Transform
+
+class Shape:
+    "A shape."
+    def __init__(self,
+        n:int, # Sides
+    ): self.n = n
+    def __repr__(self): return f"Shape({self.n})"  # private: not checked
+    def scale(self, k:float):
+        "The shape scaled by `k`."
+        return self
+    def edges(self): return self.n
+    @property
+    def sides(self)->int:
+        "How many sides."
+        return self.n
+    @sides.setter
+    def sides(self, v): self.n = v  # a setter: its getter has the docstring
+
+class Saver(Callback):
+    "Save at the end of a fit."
+    def before_fit(self): pass  # a fastai callback event: fastai documents it
+    def after_batch(self, *args): pass
+    def __call__(self, event_name): pass
+    @property
+    def name(self): return 'saver'  # overrides `Callback.name` (a base class\'s): documented there
+
+class Double(Transform):
+    "Double an int."
+    def encodes(self, x:int): return 2 * x  # a Transform\'s hook (fastai documents it)
+'''
+
+def test_docs_check_fails_on_an_undocumented_class_method(tmp_path, monkeypatch):
+    "A public method of an exported class with no docstring or a parameter without docment fails the check; private names, overrides, callback events and notebooks in `methods_pending` do not."
+    monkeypatch.syspath_prepend(str(tmp_path))
+    nb = _api_nb(tmp_path, 'docs_meth', METHODS)
+    r = check_docs.check_notebook(nb, clean=[], docs_pending=set(), package='docs_meth', methods_pending=set())
+    assert r['status'] == 'FAILED' and r['doc_problems'] == 2, r
+    assert r['examples']['no_docments'] == ['Shape.scale: k'] and r['examples']['no_docstring'] == ['Shape.edges'], r
+    r = check_docs.check_notebook(nb, clean=[], docs_pending=set(), package='docs_meth', methods_pending={nb.stem})
+    assert r['status'] == 'pending' and r['doc_problems'] == 0, r                                   # exempt, but listed
+    assert r['examples']['pending_methods'] == ['Shape.edges (no docstring)', 'Shape.scale: k'], r
+    documented = METHODS.replace('def scale(self, k:float):', 'def scale(self,\n        k:float, # The factor\n    ):').replace(
+        'def edges(self): return self.n', 'def edges(self)->int:\n        "How many edges."\n        return self.n')
+    nb = _api_nb(tmp_path, 'docs_meth_ok', documented)
+    r = check_docs.check_notebook(nb, clean=[], docs_pending=set(), package='docs_meth_ok', methods_pending=set())
+    assert r['status'] == 'pending' and r['doc_problems'] == 0 and not set(r['counts']) & {'no_docments', 'no_docstring'}, r
+
 def test_every_exported_parameter_has_a_docment():
     "Across all notebooks (the check with its API report, as CI runs it): no exported callable lacks a docstring, no exported parameter a docment."
     r = subprocess.run([sys.executable, str(ROOT/'tools'/'check_docs.py'), '--outputs'], capture_output=True, text=True, timeout=300)
