@@ -28,8 +28,8 @@ def test_pages_render_and_show_what_they_promise(tmp_path):
 
 
 def test_clean_notebooks_have_clean_outputs():
-    "The ratchet: every notebook in `CLEAN` saves only what a reader should see (the check's CLI, as CI runs it)."
-    assert check_docs.CLEAN, 'CLEAN lists no notebook'
+    "Every notebook (`CLEAN`, the ratchet that reached them all) saves only what a reader should see (the check's CLI, as CI runs it)."
+    assert check_docs.CLEAN == sorted(p.stem for p in (ROOT/'nbs').glob('*.ipynb'))
     r = subprocess.run([sys.executable, str(ROOT/'tools'/'check_docs.py'), '--outputs', *check_docs.CLEAN, '--no-api'],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stdout[-3000:]
@@ -46,13 +46,18 @@ def test_output_check_finds_each_problem(tmp_path):
              new_code_cell('x = f()', outputs=[new_output('stream', name='stdout', text='UserWarning: this is deprecated\n')]),
              new_code_cell('print(path)', outputs=[new_output('stream', name='stdout', text='/work/x\n')]),
              new_code_cell('learn.show_batch()'),                                                  # shows nothing
-             new_code_cell('#| hide\ntest_eq(1, 1)'), new_code_cell('y = 2'), new_code_cell('learn.show_batch();')]  # fine
+             new_code_cell('test_eq(y, 2)'),                                                      # a test in the story
+             new_code_cell('from math import pi\nz = y * pi'),                # nbdev-proc-nbs runs it alone: `y` is unknown there
+             new_code_cell('#| hide\ntest_eq(1, 1)'), new_code_cell('y = 2'), new_code_cell('learn.show_batch();'),  # fine
+             new_code_cell('from math import tau'), new_code_cell('w = tau * 2\nimport os')]  # fine: `tau` from a cell it runs
     nb = tmp_path/'99_noise.ipynb'
     nbformat.write(new_notebook(cells=cells), nb)
     r = check_docs.check_notebook(nb, api=False, clean=[])
     assert r['status'] == 'pending'
-    assert r['counts'] == {'stderr': 1, 'progress': 1, 'warning': 1, 'local_path': 1, 'empty_display': 1}, r
+    assert r['counts'] == {'stderr': 1, 'progress': 1, 'warning': 1, 'local_path': 1, 'empty_display': 1, 'visible_test': 1, 'proc_alone': 1}, r
     assert r['examples']['empty_display'] == ['cell 4: learn.show_batch()'] and r['examples']['local_path'][0].startswith('cell 3: ')
+    assert r['examples']['visible_test'] == ['cell 5: test_eq(y, 2)'] and r['examples']['proc_alone'] == [
+        'cell 6: reads y (move its imports to a cell of their own)']
     rep = check_docs.check_outputs([nb], api=False, clean=['99_noise'])
     assert not rep['ok'] and rep['notebooks'][0]['status'] == 'FAILED'
 

@@ -5,7 +5,8 @@ applied), nbconvert turns the chosen pages into HTML, and Chromium (through sele
 `chromium` + `chromium-driver`) opens each page, takes a screenshot of its top and of the elements checked, and checks
 that a reader sees what the page promises: the rendered `show_doc` signature of an exported function or class (a
 class as `class Name(`) with a source link to its line, a `show_batch` table, and on each task chapter (`CHAPTERS`)
-fastai's HTML training table and a plot. Quarto, which builds the real site, cannot be installed offline; this is the offline stand-in.
+fastai's HTML training table and a plot. Every page must render, and every exported symbol of every page must have a
+rendered `show_doc` (its heading in the page `nbdev-proc-nbs` wrote). Quarto, which builds the real site, cannot be installed offline; this is the offline stand-in.
 The last stdout line is a JSON report; the exit code is 1 if a check fails.
 
     python tools/check_docs.py                                  # the index, every task chapter and two API pages
@@ -15,8 +16,10 @@ The last stdout line is a JSON report; the exit code is 1 if a check fails.
 reader sees must have been made by a real Jupyter kernel (`tools/run_nb.py`), so it must not hold stderr streams,
 console progress bars (`\\r` frames, `|█` bars, `it/s]`), warnings, error tracebacks, local paths (`/work/`, `/root/`,
 `/home/`, `/tmp/`, `site-packages`, the checkout's own path), or a cell that shows something (`show_batch(...)`, a bare
-name…) with no output saved. The notebooks listed in `CLEAN` must have none of these (the exit code is 1 if one has);
-the others are reported as pending. The report also names exported functions and classes with no `show_doc` cell in
+name…) with no output saved; nor may a cell a reader sees only test (`test_eq`, `assert`…: tests go in `#| hide` cells),
+nor may a cell that `nbdev-proc-nbs` runs on its own to render the docs (an export cell, any cell holding an import, a
+`show_doc` call) read a name that only other cells define. Every notebook (`CLEAN`) must have none of these (the exit
+code is 1 if one has); a notebook left out of `CLEAN` would be reported as pending. The report also names exported functions and classes with no `show_doc` cell in
 their notebook (for information: nbdev adds one when it renders the page), and, failing the check in every notebook but
 those of `DOCMENTS_PENDING`, exported functions, classes and `@patch`ed methods with no docstring and exported parameters
 with no docment, and so the public methods defined in an exported class's body (not those overriding a base class's,
@@ -36,7 +39,12 @@ SIGNATURES = {'index': None, '03_classification': 'hf_classifier_learner', '01_d
               '14_distributed': 'HFDistributedDL', '25_showdoc': 'ClassMarkdownRenderer'}
 # the task chapters (the course): each must show a reader the data (a `show_batch` table), training (fastai's HTML table)
 # and a plot (`lr_find`, a confusion matrix...)
-CHAPTERS = ['03_classification', '04_multilabel_regression', '06_lm', '07_ulmfit', '10_ner', '11_qa', '13_seq2seq_tasks']
+def sidebar_chapters()->list:
+    "The notebooks of the sidebar's first section (`nbs/sidebar.yml`, written by hand): the task chapters."
+    import yaml
+    items = yaml.safe_load((ROOT/'nbs'/'sidebar.yml').read_text())['website']['sidebar']['contents']
+    return [Path(f).stem for f in next(i for i in items if isinstance(i, dict))['contents']]
+CHAPTERS = sidebar_chapters()
 PAGES = ['index', *CHAPTERS, '14_distributed', '25_showdoc']  # the pages the browser looks at by default
 
 def render(pages, out:Path)->dict:
@@ -63,6 +71,16 @@ def render(pages, out:Path)->dict:
         html, _ = exp.from_notebook_node(nb, resources={'metadata': {'name': f'{title} – fasthf'}})
         (out/f'{p}.html').write_text(html, encoding='utf-8'); res[p] = out/f'{p}.html'
     return res
+
+def missing_rendered_docs(page:str)->list:
+    "The exported symbols of `nbs/<page>` with no `show_doc` heading (`### name`) in the page nbdev rendered (`_proc/<page>`)."
+    import nbformat
+    heads = set()
+    for c in nbformat.read(ROOT/'_proc'/f'{page}.ipynb', as_version=4).cells:
+        for o in c.get('outputs', []):
+            md = o.get('data', {}).get('text/markdown', '')
+            heads |= set(re.findall(r'^#+ (\S+)', md if isinstance(md, str) else ''.join(md), re.M))
+    return [s for s in exported_symbols(nbformat.read(nb_path(page), as_version=4).cells) if s not in heads]
 
 def browser():
     "Headless Chromium driven by selenium (Debian's chromium and chromium-driver)."
@@ -118,10 +136,10 @@ def chapter_elements(drv, name:str, out:Path)->dict:
 
 # ---- saved outputs: checked statically, no browser, nothing executed ----------------------------------------------------
 
-# notebooks whose saved outputs must have no output problem (re-run them with tools/run_nb.py); the others are pending.
-# 09, 16 and 21 show only tests and imports (nothing displayed): listed so that they stay that way
-CLEAN = ['00_core', '01_data', '02_learner', '05_cli', '06_lm', '08_checkpoint', '09_windows', '12_seq2seq', '13_seq2seq_tasks', '14_distributed', '15_tracking', '16_files', '17_lora', '18_card', '19_demo', '20_external', '21_tasks', '22_console', '23_heads', '24_stream', '25_showdoc']
-OUTPUT_KINDS = ('error', 'stderr', 'progress', 'warning', 'local_path', 'empty_display')  # fail a CLEAN notebook
+# the notebooks whose saved outputs must have no output problem: every one (they were re-executed with tools/run_nb.py
+# one by one, a ratchet that has reached them all; a new notebook joins with clean outputs)
+CLEAN = sorted(p.stem for p in (ROOT/'nbs').glob('*.ipynb'))
+OUTPUT_KINDS = ('error', 'stderr', 'progress', 'warning', 'local_path', 'empty_display', 'visible_test', 'proc_alone')  # fail a CLEAN notebook
 DOC_KINDS = ('no_docstring', 'no_docments')  # fail any notebook not in DOCMENTS_PENDING (with the API report, not `--no-api`)
 API_KINDS = ('no_show_doc', *DOC_KINDS, 'pending_methods')  # `no_show_doc` and `pending_methods` are reported only
 # notebooks whose exported parameters may still lack docments (or their callables a docstring): being edited, to be
@@ -214,6 +232,45 @@ def output_problems(cells:list, root:Path=ROOT)->dict:
                     if m := pat.search(t): res[kind].append(f"cell {i}: {snippet(t, m)}")
         if not outs and not HIDDEN & set(d) and d.get('eval') != 'false' and d.get('output') != 'false' and displays(src):
             res['empty_display'].append(f"cell {i}: {src.strip().splitlines()[-1][:120]}")
+    res['visible_test'], res['proc_alone'] = visible_tests(cells), proc_alone(cells)
+    return res
+
+TEST_CALL = re.compile(r'\btest_(eq|fail|close|ne|is|warns|stdout|eq_type)\b|^\s*assert\b|@given', re.M)
+
+def visible_tests(cells:list)->list:
+    "Cells a reader sees that only test (a `test_*` call or `assert`, nothing shown): tests belong in `#| hide` cells."
+    res = []
+    for i, c in enumerate(cells):
+        src = ''.join(c.get('source', ''))
+        if c.get('cell_type') != 'code' or c.get('outputs') or HIDDEN & set(directives(src)): continue
+        if TEST_CALL.search(src): res.append(f"cell {i}: {src.strip().splitlines()[-1][:100]}")
+    return res
+
+def cell_names(src:str)->tuple:
+    "The names a cell's top level binds, and those it reads that it does not bind (both empty if it does not parse)."
+    import symtable
+    code = '\n'.join(l for l in src.splitlines() if not l.lstrip().startswith(('%', '!')))
+    try: syms = symtable.symtable(code, 'cell', 'exec').get_symbols()
+    except SyntaxError: return set(), set()
+    bound = {s.get_name() for s in syms if s.is_assigned() or s.is_imported()}
+    return bound, {s.get_name() for s in syms if s.is_referenced()} - bound
+
+def proc_alone(cells:list)->list:
+    """Cells that `nbdev-proc-nbs` executes to render the docs (export cells, any cell holding an import, `show_doc` calls)
+    and that read a name no such cell before them binds: the docs build (and CI) fails on them. Keep imports in cells
+    of their own."""
+    import builtins
+    known, res = set(dir(builtins)) | {'show_doc', 'get_ipython'}, []
+    for i, c in enumerate(cells):
+        src = ''.join(c.get('source', ''))
+        d = directives(src)
+        if c.get('cell_type') != 'code' or str(d.get('eval', '')).lower() == 'false' or (tree := parse_cell(src)) is None: continue
+        runs = ({'export', 'exports', 'exporti', 'exec_doc'} & set(d) or any(isinstance(n, (ast.Import, ast.ImportFrom)) for n in ast.walk(tree))
+                or any(isinstance(n, ast.Expr) and isinstance(n.value, ast.Call) and call_name(n.value) == 'show_doc' for n in tree.body))
+        if not runs: continue
+        bound, reads = cell_names(src)
+        if missing := sorted(reads - known): res.append(f"cell {i}: reads {', '.join(missing)} (move its imports to a cell of their own)")
+        known |= bound
     return res
 
 def patched_name(node)->str|None:
@@ -416,12 +473,14 @@ def main():
     every = sorted(f.stem for f in (ROOT/'_proc').glob('*.ipynb'))
     htmls = render(every, out)  # every page must render; the browser then looks at the chosen ones
     print(f"rendered {len(htmls)} pages to HTML: {', '.join(every)}")
+    undocumented = {p: m for p in every if (m := missing_rendered_docs(p))}
+    for p, m in undocumented.items(): print(f"{p}: no rendered show_doc for {', '.join(m)}")
     drv = browser()
     try: res = [check_page(drv, n, htmls[n], out) for n in a.pages]
     finally: drv.quit()
     for r in res: print(f"{r['page']}: {'ok' if r['ok'] else 'FAILED'} (signature {r.get('signature', '-')}, table {r['table']}, "
                         f"training {r.get('training', '-')}, plot {r.get('plot', '-')})")
-    print(json.dumps(res))
-    sys.exit(0 if all(r['ok'] for r in res) else 1)
+    print(json.dumps(res + [{'page': p, 'ok': False, 'no_rendered_doc': m} for p, m in undocumented.items()]))
+    sys.exit(0 if all(r['ok'] for r in res) and not undocumented else 1)
 
 if __name__ == '__main__': main()
