@@ -288,7 +288,11 @@ class TokenTable:
         self.lens = np.concatenate([np.diff(o) for o, _ in self.cols['input_ids']]) if 'input_ids' in self.cols else None
     def __len__(self): return len(self.rows)
     def __contains__(self, k): return k in self.rows
-    def n_tokens(self, k)->int: return int(self.lens[self.rows[k]])
+    def n_tokens(self,
+        k, # A text key held in the table
+    )->int:
+        "Length in tokens of text key `k`'s ids."
+        return int(self.lens[self.rows[k]])
     def __getitem__(self, k)->dict:
         i = self.rows[k]; c, j = self.chunk[i], self.local[i]
         return {n: ch[c][1][ch[c][0][j]:ch[c][0][j + 1]].astype(np.int64) for n, ch in self.cols.items()}
@@ -314,12 +318,19 @@ class TokenCache:
         verify:bool=True, # Check a cached file's checksum, not only its size, before using it
     ): store_attr(); self.dir = token_cache_dir(cache_dir)
 
-    def settings(self, tfm, keys:list)->dict:
+    def settings(self,
+        tfm, # The `HFTokenize` that tokenises the texts
+        keys:list, # Their text keys (`HFTokenize.text_keys`)
+    )->dict:
         "Everything the ids of `keys` tokenised by `HFTokenize` `tfm` depend on."
         return dict(format=_TOKEN_FORMAT, fasthf=__version__, texts=_texts_digest(keys), n=len(keys),
                     tokenizer=tokenizer_state(tfm.tokenizer), **{k: repr(v) for k, v in tfm.settings.items()})
 
-    def key(self, tfm, keys:list, settings:dict|None=None)->str:
+    def key(self,
+        tfm, # The `HFTokenize` that tokenises the texts
+        keys:list, # Their text keys (`HFTokenize.text_keys`)
+        settings:dict|None=None, # `self.settings(tfm, keys)`, if already computed
+    )->str:
         "The 32-hex name of the files holding the ids of `keys` tokenised by `tfm` (`settings`: `self.settings(tfm, keys)` if computed)."
         return hashlib.blake2b(json.dumps(settings or self.settings(tfm, keys), sort_keys=True).encode(), digest_size=16).hexdigest()
 
@@ -471,7 +482,10 @@ class HFTokenize(ItemTransform):
         "The tokenizer call's settings (with the tokenizer, they decide the ids)."
         return dict(max_len=self.max_len, truncation=self.truncation, prefix=self.prefix, target=self.target, tok_kwargs=self.tok_kwargs)
 
-    def text_keys(self, texts, names=None)->list:
+    def text_keys(self,
+        texts, # Texts, or (text, text) pairs
+        names=None, # How errors name each text: a list, or a function of its position (default "item i")
+    )->list:
         "Check every text of `texts` (`names`, a list or a function of the position, name them in errors); their cache keys."
         res = []
         for i, t in enumerate(texts):
@@ -479,13 +493,18 @@ class HFTokenize(ItemTransform):
             except HFDataError: text_key(t, names(i) if callable(names) else names[i] if names else f"item {i}")  # raise, naming it
         return res
 
-    def n_tokens(self, k)->int|None:
+    def n_tokens(self,
+        k, # A text key (`text_keys`)
+    )->int|None:
         "Length in tokens of text key `k`'s ids, if they are computed (`None` if not)."
         if self.table is not None and k in self.table: return self.table.n_tokens(k)
         ids = self.cache.get(k)
         return None if ids is None else len(ids['input_ids'])
 
-    def encode_all(self, texts, names=None):
+    def encode_all(self,
+        texts, # Texts, or (text, text) pairs
+        names=None, # How errors name each text: a list, or a function of its position (default "item i")
+    ):
         "Tokenise every text of `texts` that is not cached yet, in batches; `names` name them in errors."
         keys = self.text_keys(texts, names)
         cache = self.cache
@@ -497,7 +516,9 @@ class HFTokenize(ItemTransform):
                 for k, ids in zip(chunk, self.encode(chunk)): cache[k] = ids
         return keys
 
-    def encode(self, keys:list)->list:
+    def encode(self,
+        keys:list, # Text keys, all texts or all pairs
+    )->list:
         "Token ids of text keys `keys` (all texts or all pairs) in one tokenizer call, not cached: one dict of int64 arrays per key."
         enc = _tokenize(self.tokenizer, keys, **self.settings)
         return [{n: np.asarray(v[j], dtype=np.int64) for n, v in enc.items()} for j in range(len(keys))]
@@ -632,7 +653,9 @@ class HFSortedDL(SortedDL):
     def new(self, dataset=None, **kwargs): return super().new(dataset=dataset, **{'collator': self.collator, **kwargs})
 
     @property
-    def tokenizer(self): return self.collator.tokenizer
+    def tokenizer(self):
+        "The tokenizer of the batches (its collator's)."
+        return self.collator.tokenizer
 
     def _decode_batch(self, b, max_n=9, full=True):
         "Decode a batch into samples `(TitledStr, decoded target…)`."
@@ -849,7 +872,9 @@ def class_name(
 class HFDataLoaders(DataLoaders):
     "`DataLoaders` of HF-tokenised text, with factory methods for the usual sources."
     @property
-    def tokenizer(self): return self.train.tokenizer
+    def tokenizer(self):
+        "The tokenizer of the batches (the training loader's)."
+        return self.train.tokenizer
 
     @classmethod
     @delegates(DataLoaders.from_dblock)
