@@ -947,6 +947,7 @@ def train_tokenizer(
     lowercase:bool=False, # Lowercase (WordPiece only)
     max_len:int=512, # The tokenizer's `model_max_length`
     min_frequency:int=2, # Minimum pair/word frequency to be merged into the vocabulary
+    show_progress:bool=False, # Let the `tokenizers` trainer draw its console progress bar (a notebook saves it as blank lines)
 )->PreTrainedTokenizerFast:
     "Train a BPE (causal) or WordPiece (masked) tokenizer on `texts` with HF `tokenizers`; a `transformers` fast tokenizer."
     it = iter(texts() if callable(texts) else texts)
@@ -958,7 +959,7 @@ def train_tokenizer(
         tk.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
         tk.decoder = decoders.ByteLevel()
         tk.train_from_iterator(texts, trainers.BpeTrainer(vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=specials,
-                                                          initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+                                                          initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=show_progress))
         return PreTrainedTokenizerFast(tokenizer_object=tk, bos_token=specials[0], eos_token=specials[0], unk_token=specials[0],
                                        pad_token=specials[1], model_max_length=max_len)
     specials = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]']
@@ -966,7 +967,8 @@ def train_tokenizer(
     tk.normalizer = normalizers.BertNormalizer(lowercase=lowercase)
     tk.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     tk.decoder = decoders.WordPiece()
-    tk.train_from_iterator(texts, trainers.WordPieceTrainer(vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=specials))
+    tk.train_from_iterator(texts, trainers.WordPieceTrainer(vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=specials,
+                                                            show_progress=show_progress))
     cls_id, sep_id = tk.token_to_id('[CLS]'), tk.token_to_id('[SEP]')
     tk.post_processor = processors.TemplateProcessing(single='[CLS] $A [SEP]', pair='[CLS] $A [SEP] $B:1 [SEP]:1',
                                                       special_tokens=[('[CLS]', cls_id), ('[SEP]', sep_id)])
