@@ -46,6 +46,7 @@ def test_output_check_finds_each_problem(tmp_path):
              new_code_cell('x = f()', outputs=[new_output('stream', name='stdout', text='UserWarning: this is deprecated\n')]),
              new_code_cell('print(path)', outputs=[new_output('stream', name='stdout', text='/work/x\n')]),
              new_code_cell('learn.show_batch()'),                                                  # shows nothing
+             new_code_cell('tok = train_tokenizer(texts)', outputs=[new_output('stream', name='stdout', text='\n\n\n')]),  # blank lines
              new_code_cell('test_eq(y, 2)'),                                                      # a test in the story
              new_code_cell('from math import pi\nz = y * pi'),                # nbdev-proc-nbs runs it alone: `y` is unknown there
              new_code_cell('#| hide\ntest_eq(1, 1)'), new_code_cell('y = 2'), new_code_cell('learn.show_batch();'),  # fine
@@ -54,10 +55,10 @@ def test_output_check_finds_each_problem(tmp_path):
     nbformat.write(new_notebook(cells=cells), nb)
     r = check_docs.check_notebook(nb, api=False, clean=[])
     assert r['status'] == 'pending'
-    assert r['counts'] == {'stderr': 1, 'progress': 1, 'warning': 1, 'local_path': 1, 'empty_display': 1, 'visible_test': 1, 'proc_alone': 1}, r
+    assert r['counts'] == {'stderr': 1, 'progress': 1, 'warning': 1, 'local_path': 1, 'empty_display': 1, 'blank_stream': 1, 'visible_test': 1, 'proc_alone': 1}, r
     assert r['examples']['empty_display'] == ['cell 4: learn.show_batch()'] and r['examples']['local_path'][0].startswith('cell 3: ')
-    assert r['examples']['visible_test'] == ['cell 5: test_eq(y, 2)'] and r['examples']['proc_alone'] == [
-        'cell 6: reads y (move its imports to a cell of their own)']
+    assert r['examples']['visible_test'] == ['cell 6: test_eq(y, 2)'] and r['examples']['proc_alone'] == [
+        'cell 7: reads y (move its imports to a cell of their own)']
     rep = check_docs.check_outputs([nb], api=False, clean=['99_noise'])
     assert not rep['ok'] and rep['notebooks'][0]['status'] == 'FAILED'
 

@@ -14,7 +14,7 @@ The last stdout line is a JSON report; the exit code is 1 if a check fails.
 
 `--outputs` checks instead, with no browser and without executing anything, the outputs saved in the notebooks: what a
 reader sees must have been made by a real Jupyter kernel (`tools/run_nb.py`), so it must not hold stderr streams,
-console progress bars (`\\r` frames, `|█` bars, `it/s]`), warnings, error tracebacks, local paths (`/work/`, `/root/`,
+console progress bars (`\\r` frames, `|█` bars, `it/s]`), printed blank lines (a console bar's leftovers), warnings, error tracebacks, local paths (`/work/`, `/root/`,
 `/home/`, `/tmp/`, `site-packages`, the checkout's own path), or a cell that shows something (`show_batch(...)`, a bare
 name…) with no output saved; nor may a cell a reader sees only test (`test_eq`, `assert`…: tests go in `#| hide` cells),
 nor may a cell that `nbdev-proc-nbs` runs on its own to render the docs (an export cell, any cell holding an import, a
@@ -139,7 +139,7 @@ def chapter_elements(drv, name:str, out:Path)->dict:
 # the notebooks whose saved outputs must have no output problem: every one (they were re-executed with tools/run_nb.py
 # one by one, a ratchet that has reached them all; a new notebook joins with clean outputs)
 CLEAN = sorted(p.stem for p in (ROOT/'nbs').glob('*.ipynb'))
-OUTPUT_KINDS = ('error', 'stderr', 'progress', 'warning', 'local_path', 'empty_display', 'visible_test', 'proc_alone')  # fail a CLEAN notebook
+OUTPUT_KINDS = ('error', 'stderr', 'progress', 'warning', 'local_path', 'empty_display', 'blank_stream', 'visible_test', 'proc_alone')  # fail a CLEAN notebook
 DOC_KINDS = ('no_docstring', 'no_docments')  # fail any notebook not in DOCMENTS_PENDING (with the API report, not `--no-api`)
 API_KINDS = ('no_show_doc', *DOC_KINDS, 'pending_methods')  # `no_show_doc` and `pending_methods` are reported only
 # notebooks whose exported parameters may still lack docments (or their callables a docstring): being edited, to be
@@ -225,6 +225,7 @@ def output_problems(cells:list, root:Path=ROOT)->dict:
         d = directives(src)
         for o in outs:
             if o.get('output_type') == 'error': res['error'].append(f"cell {i}: {o.get('ename')}: {o.get('evalue', '')[:120]}")
+            if o.get('output_type') == 'stream' and not ''.join(o.get('text', '')).strip(): res['blank_stream'].append(f"cell {i}: {o.get('name')}")
             if o.get('output_type') == 'stream' and o.get('name') == 'stderr':
                 res['stderr'].append(f"cell {i}: {o.get('text', '')[:120].encode('unicode_escape').decode('ascii')}")
             for t in output_texts(o):
