@@ -118,6 +118,8 @@ def check_page(drv, name:str, html:Path, out:Path)->dict:
     # a show_batch/show_results table (pandas' `dataframe` class); the index has the results table of its markdown instead
     sel = 'table' if name == 'index' else 'table.dataframe'
     tables = [t for t in drv.find_elements(By.CSS_SELECTOR, sel) if len(t.find_elements(By.TAG_NAME, 'tr')) > 2]
+    if name == 'index':  # its results table (headed `what`), not the training tables of its runnable cells
+        tables = [t for t in tables if [th.text for th in t.find_elements(By.TAG_NAME, 'th')][:1] == ['what']]
     r['table'] = bool(tables)
     if tables:
         drv.execute_script('arguments[0].scrollIntoView()', tables[0])
