@@ -81,13 +81,12 @@ def missing_rendered_docs(page:str)->list:
     mod = default_exp(cells)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore'); m = importlib.import_module(f'fasthf.{mod}') if mod else None
-    dispatch = lambda s: type(getattr(m, s, None)).__module__.split('.')[0] == 'plum'
     heads = set()
     for c in nbformat.read(ROOT/'_proc'/f'{page}.ipynb', as_version=4).cells:
         for o in c.get('outputs', []):
             md = o.get('data', {}).get('text/markdown', '')
             heads |= set(re.findall(r'^#+ (\S+)', md if isinstance(md, str) else ''.join(md), re.M))
-    return [s for s in exported_symbols(cells) if s not in heads and not dispatch(s)]
+    return [s for s in exported_symbols(cells) if s not in heads and not is_dispatch(getattr(m, s, None))]
 
 def browser():
     "Headless Chromium driven by selenium (Debian's chromium and chromium-driver)."
@@ -97,6 +96,11 @@ def browser():
     for a in ('--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--window-size=1280,1600'): opts.add_argument(a)
     opts.binary_location = shutil.which('chromium') or shutil.which('chromium-browser') or opts.binary_location
     return webdriver.Chrome(service=Service(shutil.which('chromedriver') or '/usr/bin/chromedriver'), options=opts)
+
+def table_head(t)->list:
+    "The header cells' texts of a table element."
+    from selenium.webdriver.common.by import By
+    return [th.text for th in t.find_elements(By.TAG_NAME, 'th')]
 
 def check_page(drv, name:str, html:Path, out:Path)->dict:
     "Open one page, screenshot it, and check its show_doc signature and show_batch table."
@@ -119,12 +123,12 @@ def check_page(drv, name:str, html:Path, out:Path)->dict:
     sel = 'table' if name == 'index' else 'table.dataframe'
     tables = [t for t in drv.find_elements(By.CSS_SELECTOR, sel) if len(t.find_elements(By.TAG_NAME, 'tr')) > 2]
     if name == 'index':  # its results table (headed `what`), not the training tables of its runnable cells
-        tables = [t for t in tables if [th.text for th in t.find_elements(By.TAG_NAME, 'th')][:1] == ['what']]
+        tables = [t for t in tables if table_head(t)[:1] == ['what']]
     r['table'] = bool(tables)
     if tables:
         drv.execute_script('arguments[0].scrollIntoView()', tables[0])
         tables[0].screenshot(str(out/f'{name}_table.png')); r['table_shot'] = str(out/f'{name}_table.png')
-        r['table_header'] = [th.text for th in tables[0].find_elements(By.TAG_NAME, 'th')][:6]
+        r['table_header'] = table_head(tables[0])[:6]
     if name in CHAPTERS: r.update(chapter_elements(drv, name, out))
     needs_table = name == 'index' or name in CHAPTERS  # an API page need not show a table
     r['ok'] = (r['table'] or not needs_table) and r.get('signature', True) and r.get('training', True) and r.get('plot', True)
@@ -134,8 +138,7 @@ def chapter_elements(drv, name:str, out:Path)->dict:
     "A task chapter's training table (fastprogress's HTML, `epoch` and `train_loss` columns) and first plot, screenshot."
     from selenium.webdriver.common.by import By
     r = {}
-    heads = lambda t: [th.text for th in t.find_elements(By.TAG_NAME, 'th')]
-    train = [t for t in drv.find_elements(By.TAG_NAME, 'table') if {'epoch', 'train_loss'} <= set(heads(t))]
+    train = [t for t in drv.find_elements(By.TAG_NAME, 'table') if {'epoch', 'train_loss'} <= set(table_head(t))]
     plots = [i for i in drv.find_elements(By.TAG_NAME, 'img') if (drv.execute_script('return arguments[0].naturalWidth', i) or 0) >= 200]
     r['training'], r['plot'] = bool(train), bool(plots)
     for k, els in (('training', train), ('plot', plots)):
@@ -344,9 +347,13 @@ def own_params(f, package:str='fasthf')->set|None:
         s = getattr(s, '__delwrap__', None)
     return res
 
+def is_dispatch(obj)->bool:
+    "Whether `obj` is a multiple-dispatch function (fastcore's `@typedispatch`/`@dispatch`, built on `plum`)."
+    return type(obj).__module__.split('.')[0] == 'plum'
+
 def implementations(obj, module:str)->list:
     "The callables to check for exported `obj`: itself, or, for a multiple-dispatch function (fastcore's `@dispatch`), the methods `module` defines."
-    if type(obj).__module__.split('.')[0] != 'plum': return [obj]
+    if not is_dispatch(obj): return [obj]
     return list({id(f): f for f in (m.implementation for m in obj.methods) if getattr(f, '__module__', None) == module}.values())
 
 def missing_docments(obj, package:str='fasthf')->list:
