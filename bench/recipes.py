@@ -2,10 +2,13 @@
 
     python bench/recipes.py [--tasks imdb,toxic,ner,qa,samsum] [--seeds 0,1,2] [--epochs 2] [--n-train N] [--n-valid N]
                             [--threads N] [--fasthf-flags '{"lr": 3e-4}']
+    python bench/recipes.py --from-json runs/*.jsonl    # one table from the JSON lines of several runs
 
 Both ways get the same model (all-MiniLM-L6-v2), data, epochs, maximum length, batch size (16) and seed. fasthf runs
 exactly what `fasthf-train --task T --data train --valid valid --epochs E --seed S` runs (its defaults: recipe, learning
-rate, head, optimizer); the Trainer runs with its own defaults (AdamW at 5e-5, linear decay, no warm-up, no weight decay)
+rate, head, optimizer); where that recipe first trains a new head alone (multilabel's `freeze_epochs` 1, the warm-started
+summariser's new cross-attention), fasthf runs `freeze_epochs + E` epochs and the Trainer gets as many (the
+`total_epochs` field). The Trainer runs with its own defaults (AdamW at 5e-5, linear decay, no warm-up, no weight decay)
 and the HF course's pre-processing (`datasets.map`, dynamic padding by the task's collator). Every score is computed on
 the validation split (never a test split) by the same scorer for both ways. Prints one JSON line per run, then a
 markdown table: the mean over seeds ± the standard deviation (the seed spread).
@@ -89,9 +92,10 @@ def run_fasthf(task, trn, val, flags, a, seed, max_len, metric, extra)->dict:
     m = json.loads((out/'metrics.json').read_text())
     return {'score': float(m[metric]), 'seconds': round(time.perf_counter() - t0, 1)}
 
-def samsum_total_epochs(a)->int:
-    "The epochs fasthf runs on samsum: `freeze_epochs` (its default, 1, unless --fasthf-flags sets it) of the new cross-attention, then --epochs."
-    return a.epochs + json.loads(a.fasthf_flags).get('freeze_epochs', get_task('summarization').flags['freeze_epochs'].default)
+def total_epochs(a, task)->int:
+    "The epochs fasthf runs: the task's `freeze_epochs` (its default unless --fasthf-flags sets it: a new head or cross-attention alone), then --epochs; the Trainer gets as many."
+    t = get_task(TASKS[task][0])
+    return a.epochs + json.loads(a.fasthf_flags).get('freeze_epochs', t.all_flags()['freeze_epochs'].default)
 
 def rouge_row(preds, refs)->dict:
     "The table's score (ROUGE-1) and ROUGE-1/2/L, all × 100."
@@ -109,9 +113,9 @@ def lead3(val)->dict:
     vdf = pd.read_csv(val)
     return rouge_row(['\n'.join(d.split('\n')[:3]) for d in vdf.dialogue], list(vdf.summary))
 
-def trainer_args(a, seed)->TrainingArguments:
-    "The Trainer's defaults, with the shared epochs, batch size and seed."
-    return TrainingArguments(output_dir=tempfile.mkdtemp(), num_train_epochs=a.epochs, per_device_train_batch_size=a.bs,
+def trainer_args(a, seed, task)->TrainingArguments:
+    "The Trainer's defaults, with the shared epochs (as many as fasthf runs in all), batch size and seed."
+    return TrainingArguments(output_dir=tempfile.mkdtemp(), num_train_epochs=total_epochs(a, task), per_device_train_batch_size=a.bs,
                              per_device_eval_batch_size=64, save_strategy='no', report_to=[], use_cpu=True, seed=seed,
                              disable_tqdm=True, logging_strategy='no')
 
@@ -128,7 +132,7 @@ def trainer_classify(task, trn, val, a, seed, max_len, tok)->float:
     set_seed(seed)
     model = AutoModelForSequenceClassification.from_pretrained(a.model, num_labels=len(vocab),
                 problem_type='multi_label_classification' if multi else 'single_label_classification')
-    tr = Trainer(model=model, args=trainer_args(a, seed), train_dataset=enc(tdf), data_collator=DataCollatorWithPadding(tok))
+    tr = Trainer(model=model, args=trainer_args(a, seed, task), train_dataset=enc(tdf), data_collator=DataCollatorWithPadding(tok))
     tr.train()
     out = tr.predict(enc(vdf))
     if not multi: return float((out.predictions.argmax(-1) == out.label_ids).mean())
@@ -151,7 +155,7 @@ def trainer_ner(trn, val, a, seed, max_len, tok)->float:
     to_ds = lambda d: datasets.Dataset.from_dict({'tokens': list(d.tokens), 'tags': list(d.tags)}).map(align, batched=True, remove_columns=['tokens', 'tags'])
     set_seed(seed)
     model = AutoModelForTokenClassification.from_pretrained(a.model, num_labels=len(labels))
-    tr = Trainer(model=model, args=trainer_args(a, seed), train_dataset=to_ds(tdf), data_collator=DataCollatorForTokenClassification(tok))
+    tr = Trainer(model=model, args=trainer_args(a, seed, 'ner'), train_dataset=to_ds(tdf), data_collator=DataCollatorForTokenClassification(tok))
     tr.train()
     out = tr.predict(to_ds(vdf))
     pred = out.predictions.argmax(-1)
@@ -188,7 +192,7 @@ def trainer_qa(trn, val, a, seed, max_len, tok)->float:
     htrain, hvalid = to_ds(trn), to_ds(val)
     set_seed(seed)
     model = AutoModelForQuestionAnswering.from_pretrained(a.model)
-    tr = Trainer(model=model, args=trainer_args(a, seed), train_dataset=htrain, data_collator=DataCollatorWithPadding(tok))
+    tr = Trainer(model=model, args=trainer_args(a, seed, 'qa'), train_dataset=htrain, data_collator=DataCollatorWithPadding(tok))
     tr.train()
     sl, el = tr.predict(hvalid).predictions
     valid_dl = dls.valid.new(shuffle=False)
@@ -212,7 +216,7 @@ def trainer_samsum(trn, val, a, seed, max_len, tok)->dict:
     ds = datasets.Dataset.from_pandas(tdf[['dialogue', 'summary']], preserve_index=False).map(prep, batched=True, remove_columns=['dialogue', 'summary'])
     d = Path(tempfile.mkdtemp())
     # fasthf runs freeze_epochs (1) + --epochs epochs on a warm start: the Trainer gets the same total
-    args = Seq2SeqTrainingArguments(output_dir=str(d/'trainer'), num_train_epochs=samsum_total_epochs(a), per_device_train_batch_size=a.bs,
+    args = Seq2SeqTrainingArguments(output_dir=str(d/'trainer'), num_train_epochs=total_epochs(a, 'samsum'), per_device_train_batch_size=a.bs,
                                     per_device_eval_batch_size=64, save_strategy='no', report_to='none', use_cpu=True, seed=seed,
                                     disable_tqdm=True, logging_strategy='no')
     tr = Seq2SeqTrainer(model=model, args=args, train_dataset=ds, data_collator=DataCollatorForSeq2Seq(tok, model=model))
@@ -238,8 +242,8 @@ def table(rows)->str:
         fmt = lambda v: f"{statistics.mean(v):.4f} ± {statistics.stdev(v) if len(v) > 1 else 0:.4f}" if v else '-'
         r0 = next(r for r in rows if r['task'] == task)
         lines.append(f"| {task} ({r0['metric']}, {r0['rows']}) | {fmt(cell('fasthf'))} | {fmt(cell('trainer'))} | {len(cell('fasthf'))} |")
-    notes = [f"{r['task']}: Lead-3 (first three lines of each dialogue, no model) {r['metric']} {r['score']:.4f}"
-             for r in rows if r['way'] == 'lead3']
+    notes = list(dict.fromkeys(f"{r['task']}: Lead-3 (first three lines of each dialogue, no model) {r['metric']} {r['score']:.4f}"
+                               for r in rows if r['way'] == 'lead3'))  # once, however many runs printed it
     return '\n'.join(lines + ([''] + notes if notes else []))
 
 def main():
@@ -251,7 +255,10 @@ def main():
     p.add_argument('--n-valid', type=int, default=None, help="validation rows (default per task)")
     p.add_argument('--threads', type=int, default=0, help="torch threads (0: torch's default)")
     p.add_argument('--fasthf-flags', default='{}', help="extra fasthf-train flags as JSON (to compare recipes)")
+    p.add_argument('--from-json', nargs='+', default=None, help="print the table of the JSON lines saved in these files (runs nothing)")
     a = p.parse_args()
+    if a.from_json:  # runs split over several processes (one per task or seed) make one table
+        return print(table([json.loads(l) for f in a.from_json for l in Path(f).read_text().splitlines() if l.startswith('{"task"')]))
     if a.threads: torch.set_num_threads(a.threads)
     warnings.filterwarnings('ignore')
     rows = []
@@ -259,7 +266,7 @@ def main():
         _, metric, max_len, n_trn, n_val = TASKS[task]
         d = Path(tempfile.mkdtemp())
         trn, val, extra = write_data(task, d, a.n_train or n_trn, a.n_valid or n_val)
-        more = {'total_epochs': samsum_total_epochs(a)} if task == 'samsum' else {}  # fasthf's frozen epoch(s) + --epochs, both ways
+        more = {'total_epochs': total_epochs(a, task)}  # fasthf's frozen epoch(s) + --epochs, both ways
         if task == 'samsum':
             rows.append({'task': task, 'way': 'lead3', 'seed': None, 'metric': metric, 'rows': f"{a.n_train or n_trn}/{a.n_valid or n_val}", **lead3(val)})
             print(json.dumps(rows[-1]), flush=True)
