@@ -92,3 +92,15 @@ def test_recipes_samsum(shared, tmp_path):
     assert rows['fasthf']['total_epochs'] == rows['trainer']['total_epochs'] == 2  # fasthf's frozen epoch + --epochs, both ways
     assert rows['lead3']['score'] > 0
     assert '| samsum (rouge1, 8/4) |' in r.stdout and 'samsum: Lead-3' in r.stdout
+
+def test_recipes_from_json(tmp_path):
+    "bench/recipes.py --from-json: one table from runs split over files (mean ± seed spread per task and way, Lead-3 once), running nothing."
+    row = lambda task, way, seed, score: json.dumps({'task': task, 'way': way, 'seed': seed, 'metric': 'f1', 'rows': '8/4', 'score': score})
+    (tmp_path/'a.jsonl').write_text('progress noise\n' + '\n'.join([row('ner', 'fasthf', 0, 0.5), row('ner', 'trainer', 0, 0.25),
+                                                                   row('samsum', 'lead3', None, 30.0)]) + '\n')
+    (tmp_path/'b.jsonl').write_text('\n'.join([row('ner', 'fasthf', 1, 0.7), row('ner', 'trainer', 1, 0.25), row('samsum', 'lead3', None, 30.0)]))
+    r = subprocess.run([sys.executable, str(BENCH/'recipes.py'), '--from-json', str(tmp_path/'a.jsonl'), str(tmp_path/'b.jsonl')],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert '| ner (f1, 8/4) | 0.6000 ± 0.1414 | 0.2500 ± 0.0000 | 2 |' in r.stdout
+    assert r.stdout.count('samsum: Lead-3') == 1 and '{"task"' not in r.stdout
