@@ -113,11 +113,11 @@ def lead3(val)->dict:
     vdf = pd.read_csv(val)
     return rouge_row(['\n'.join(d.split('\n')[:3]) for d in vdf.dialogue], list(vdf.summary))
 
-def trainer_args(a, seed, task)->TrainingArguments:
-    "The Trainer's defaults, with the shared epochs (as many as fasthf runs in all), batch size and seed."
-    return TrainingArguments(output_dir=tempfile.mkdtemp(), num_train_epochs=total_epochs(a, task), per_device_train_batch_size=a.bs,
-                             per_device_eval_batch_size=64, save_strategy='no', report_to=[], use_cpu=True, seed=seed,
-                             disable_tqdm=True, logging_strategy='no')
+def trainer_args(a, seed, task, cls=TrainingArguments, output_dir=None)->TrainingArguments:
+    "The Trainer's defaults (`cls`: `Seq2SeqTrainingArguments` for a `Seq2SeqTrainer`), with the shared epochs (as many as fasthf runs in all), batch size and seed."
+    return cls(output_dir=output_dir or tempfile.mkdtemp(), num_train_epochs=total_epochs(a, task), per_device_train_batch_size=a.bs,
+               per_device_eval_batch_size=64, save_strategy='no', report_to=[], use_cpu=True, seed=seed,
+               disable_tqdm=True, logging_strategy='no')
 
 def trainer_classify(task, trn, val, a, seed, max_len, tok)->float:
     "Trainer on a sequence classifier (single-label accuracy, multi-label micro F1 at 0.5)."
@@ -216,9 +216,7 @@ def trainer_samsum(trn, val, a, seed, max_len, tok)->dict:
     ds = datasets.Dataset.from_pandas(tdf[['dialogue', 'summary']], preserve_index=False).map(prep, batched=True, remove_columns=['dialogue', 'summary'])
     d = Path(tempfile.mkdtemp())
     # fasthf runs freeze_epochs (1) + --epochs epochs on a warm start: the Trainer gets the same total
-    args = Seq2SeqTrainingArguments(output_dir=str(d/'trainer'), num_train_epochs=total_epochs(a, 'samsum'), per_device_train_batch_size=a.bs,
-                                    per_device_eval_batch_size=64, save_strategy='no', report_to='none', use_cpu=True, seed=seed,
-                                    disable_tqdm=True, logging_strategy='no')
+    args = trainer_args(a, seed, 'samsum', Seq2SeqTrainingArguments, str(d/'trainer'))
     tr = Seq2SeqTrainer(model=model, args=args, train_dataset=ds, data_collator=DataCollatorForSeq2Seq(tok, model=model))
     tr.train()
     tr.save_model(str(d/'model')); tok.save_pretrained(str(d/'model'))
